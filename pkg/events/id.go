@@ -1,0 +1,182 @@
+package events
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"unicode"
+)
+
+// ErrURL reports a URL that cannot identify an article.
+var ErrURL = errors.New("events: unusable article URL")
+
+// trackingParams are query parameters that say how a reader arrived, not
+// which article they read.
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "dclid": true, "gclsrc": true, "msclkid": true,
+	"mc_cid": true, "mc_eid": true, "igshid": true, "yclid": true, "_ga": true,
+	"_gl": true, "ocid": true, "cmpid": true, "smid": true, "smtyp": true,
+	"ns_mchannel": true, "ns_source": true, "ns_campaign": true, "ns_linkname": true,
+	"ns_fee": true, "at_medium": true, "at_campaign": true, "ito": true,
+	"__twitter_impression": true, "guccounter": true, "guce_referrer": true,
+	"guce_referrer_sig": true, "s_cid": true, "wt.mc_id": true,
+}
+
+func isTracking(name string) bool {
+	n := strings.ToLower(name)
+	return strings.HasPrefix(n, "utm_") || trackingParams[n]
+}
+
+// CanonicalURL normalises an article URL so that the links a feed, a page
+// and a share button give for one article agree: scheme and host lower
+// case, default port, fragment and tracking parameters (utm_*, fbclid, ...)
+// removed, remaining parameters sorted, dot segments resolved. Only http and
+// https URLs with a host are accepted.
+func CanonicalURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrURL, err)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("%w: scheme %q is not http or https", ErrURL, u.Scheme)
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return "", fmt.Errorf("%w: no host in %q", ErrURL, raw)
+	}
+	host = strings.TrimSuffix(host, ".")
+	port := u.Port()
+	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		port = ""
+	}
+	if strings.Contains(host, ":") { // IPv6 literal
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	u.Host = host
+	u.User = nil
+	u.Fragment, u.RawFragment = "", ""
+	p := u.EscapedPath()
+	if p == "" {
+		p = "/"
+	} else {
+		trailing := strings.HasSuffix(p, "/")
+		p = path.Clean(p)
+		if trailing && p != "/" {
+			p += "/"
+		}
+	}
+	if err := setEscapedPath(u, p); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrURL, err)
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if isTracking(k) {
+				delete(q, k)
+			}
+		}
+		for _, vs := range q {
+			sort.Strings(vs)
+		}
+		u.RawQuery = q.Encode() // Encode sorts by key
+	}
+	u.ForceQuery = false
+	return u.String(), nil
+}
+
+func setEscapedPath(u *url.URL, p string) error {
+	unescaped, err := url.PathUnescape(p)
+	if err != nil {
+		return err
+	}
+	u.Path = unescaped
+	u.RawPath = ""
+	if u.EscapedPath() != p {
+		u.RawPath = p
+	}
+	return nil
+}
+
+// ArticleIDFromURL is the article ID of a web article: a hash of its
+// canonical URL, so every replica and every run agrees on it.
+func ArticleIDFromURL(raw string) (string, error) {
+	c, err := CanonicalURL(raw)
+	if err != nil {
+		return "", err
+	}
+	return hashID("url", c), nil
+}
+
+// ArticleIDFromContent is the article ID of text without a URL: a hash of
+// its normalised body, so the same text twice is one article.
+func ArticleIDFromContent(body string) string {
+	return hashID("content", NormalizeText(body))
+}
+
+// ContentHash is the hex SHA-256 of the normalised body.
+func ContentHash(body string) string {
+	sum := sha256.Sum256([]byte(NormalizeText(body)))
+	return hex.EncodeToString(sum[:])
+}
+
+func hashID(domain, s string) string {
+	h := sha256.New()
+	h.Write([]byte(domain))
+	h.Write([]byte{0})
+	h.Write([]byte(s))
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// NormalizeText collapses every run of white space to one space and trims
+// the ends, so that re-wrapped copies of a text hash alike.
+func NormalizeText(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// IsArticleID reports whether s has the form of an article ID: 32 lower-case
+// hex digits.
+func IsArticleID(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// EnrichedMsgID is the Nats-Msg-Id of an enriched event.
+func EnrichedMsgID(articleID, enricherVersion string) string {
+	return articleID + ":" + enricherVersion
+}
+
+// MentionMsgID is the Nats-Msg-Id of a mention event.
+func MentionMsgID(articleID, enricherVersion, entityKey string) string {
+	return articleID + ":" + enricherVersion + ":" + entityKey
+}
