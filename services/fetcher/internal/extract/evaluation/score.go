@@ -1,0 +1,167 @@
+// Package evaluation scores article-body extractors the way the Scrapinghub
+// article-extraction benchmark does, and loads that benchmark's pages.
+package evaluation
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// ShingleSize is the number of consecutive tokens in one shingle.
+const ShingleSize = 4
+
+// tokenRE approximates Python's Unicode \w+ (letters, digits, underscore).
+var tokenRE = regexp.MustCompile(`[\p{L}\p{N}_]+`)
+
+// Tokens returns the word tokens of text in order; case is kept and
+// everything that is not a letter, a number or '_' separates tokens.
+func Tokens(text string) []string {
+	return tokenRE.FindAllString(text, -1)
+}
+
+// Shingles returns the multiset of ShingleSize-token windows of text, keyed by
+// the space-joined tokens. A text with fewer tokens than ShingleSize yields a
+// single shorter shingle; a text without tokens yields none.
+func Shingles(text string) map[string]int {
+	tokens := Tokens(text)
+	out := make(map[string]int)
+	n := max(1, len(tokens)-ShingleSize+1)
+	for i := range n {
+		s := strings.Join(tokens[i:min(i+ShingleSize, len(tokens))], " ")
+		if s != "" {
+			out[s]++
+		}
+	}
+	return out
+}
+
+// Counts are one page's true positives, false positives and false negatives,
+// divided by their sum so that every page weighs the same. All three are zero
+// when both texts are empty.
+type Counts struct {
+	TP, FP, FN float64
+}
+
+// Precision is TP/(TP+FP), and 1 when there are neither false positives nor
+// false negatives.
+func (c Counts) Precision() float64 {
+	if c.FP == 0 && c.FN == 0 {
+		return 1
+	}
+	if c.TP+c.FP == 0 {
+		return 0
+	}
+	return c.TP / (c.TP + c.FP)
+}
+
+// Recall is TP/(TP+FN), and 1 when there are neither false positives nor
+// false negatives.
+func (c Counts) Recall() float64 {
+	if c.FP == 0 && c.FN == 0 {
+		return 1
+	}
+	if c.TP+c.FN == 0 {
+		return 0
+	}
+	return c.TP / (c.TP + c.FN)
+}
+
+// ScorePage compares a predicted body with the ground-truth body by shingles,
+// counting repeats.
+func ScorePage(pred, truth string) Counts {
+	p, t := Shingles(pred), Shingles(truth)
+	var tp, fp, fn int
+	for k, pc := range p {
+		tc := t[k]
+		tp += min(pc, tc)
+		fp += max(0, pc-tc)
+	}
+	for k, tc := range t {
+		fn += max(0, tc-p[k])
+	}
+	sum := float64(tp + fp + fn)
+	if sum == 0 {
+		return Counts{}
+	}
+	return Counts{TP: float64(tp) / sum, FP: float64(fp) / sum, FN: float64(fn) / sum}
+}
+
+// PageResult is the score of one page.
+type PageResult struct {
+	ID     string
+	Counts Counts
+	// Exact reports whether the predicted token sequence equals the truth's.
+	Exact bool
+	// EmptyPrediction reports a prediction without any token.
+	EmptyPrediction bool
+}
+
+// Report is the benchmark's summary over a set of pages.
+type Report struct {
+	// Precision is the mean per-page precision over pages with a non-empty prediction.
+	Precision float64
+	// Recall is the mean per-page recall over pages with a non-empty truth.
+	Recall float64
+	// F1 is the harmonic mean of Precision and Recall.
+	F1 float64
+	// Accuracy is the share of pages whose predicted tokens equal the truth's.
+	Accuracy float64
+	Pages    []PageResult
+}
+
+// ErrKeyMismatch means predictions and ground truth do not cover the same pages.
+var ErrKeyMismatch = errors.New("evaluation: prediction ids differ from ground-truth ids")
+
+// Score scores predictions against truths, both keyed by page id. Every truth
+// id needs a prediction (possibly empty) and vice versa.
+func Score(preds, truths map[string]string) (Report, error) {
+	if len(preds) != len(truths) {
+		return Report{}, fmt.Errorf("%w: %d predictions, %d truths", ErrKeyMismatch, len(preds), len(truths))
+	}
+	ids := make([]string, 0, len(truths))
+	for id := range truths {
+		if _, ok := preds[id]; !ok {
+			return Report{}, fmt.Errorf("%w: no prediction for %q", ErrKeyMismatch, id)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+
+	var r Report
+	var pSum, rSum float64
+	var pN, rN, exact int
+	for _, id := range ids {
+		pred, truth := preds[id], truths[id]
+		c := ScorePage(pred, truth)
+		pt, tt := Tokens(pred), Tokens(truth)
+		res := PageResult{ID: id, Counts: c, Exact: slices.Equal(pt, tt), EmptyPrediction: len(pt) == 0}
+		r.Pages = append(r.Pages, res)
+		if res.Exact {
+			exact++
+		}
+		if c.TP+c.FP > 0 {
+			pSum += c.Precision()
+			pN++
+		}
+		if c.TP+c.FN > 0 {
+			rSum += c.Recall()
+			rN++
+		}
+	}
+	if pN > 0 {
+		r.Precision = pSum / float64(pN)
+	}
+	if rN > 0 {
+		r.Recall = rSum / float64(rN)
+	}
+	if r.Precision+r.Recall > 0 {
+		r.F1 = 2 * r.Precision * r.Recall / (r.Precision + r.Recall)
+	}
+	if len(ids) > 0 {
+		r.Accuracy = float64(exact) / float64(len(ids))
+	}
+	return r, nil
+}
