@@ -231,7 +231,7 @@ func (rt *Runtime) consume(ctx context.Context, cc ConsumerConfig, handle group,
 	}
 
 	for ctx.Err() == nil {
-		it, err := cons.Messages(jetstream.PullMaxMessages(max(cc.Batch, cc.Concurrency)*2))
+		it, err := cons.Messages(jetstream.PullMaxMessages(max(cc.Batch, cc.Concurrency) * 2))
 		if err != nil {
 			log.Warn("start pulling", "err", err)
 			sleep(ctx, time.Second)

@@ -33,7 +33,9 @@ func (f *FlagSet) Env(name string) string {
 }
 
 // StringVar defines a string flag.
-func (f *FlagSet) StringVar(p *string, name, def, usage string) { f.FlagSet.StringVar(p, name, def, usage) }
+func (f *FlagSet) StringVar(p *string, name, def, usage string) {
+	f.FlagSet.StringVar(p, name, def, usage)
+}
 
 // IntVar defines an int flag.
 func (f *FlagSet) IntVar(p *int, name string, def int, usage string) {
