@@ -11,7 +11,8 @@ import (
 // Errors of decoding. Every decode error wraps exactly one of them, and all
 // of them mean the payload will never decode: a stage treats them as poison.
 var (
-	// ErrDecode: the payload is not JSON of the expected shape, or not UTF-8.
+	// ErrDecode: the payload is not JSON of the expected shape (including
+	// one without schema_version), or not UTF-8.
 	ErrDecode = errors.New("events: undecodable payload")
 	// ErrSchemaVersion: the payload is of a schema version this package does not know.
 	ErrSchemaVersion = errors.New("events: unsupported schema_version")
@@ -65,10 +66,13 @@ func decode(data []byte, v any, version *int) error {
 		var probe struct {
 			SchemaVersion int `json:"schema_version"`
 		}
-		if json.Unmarshal(data, &probe) == nil && probe.SchemaVersion != SchemaVersion {
+		if json.Unmarshal(data, &probe) == nil && probe.SchemaVersion != SchemaVersion && probe.SchemaVersion != 0 {
 			return fmt.Errorf("%w: %d (this consumer knows %d)", ErrSchemaVersion, probe.SchemaVersion, SchemaVersion)
 		}
 		return fmt.Errorf("%w: %v", ErrDecode, err)
+	}
+	if *version == 0 {
+		return fmt.Errorf("%w: no schema_version", ErrDecode)
 	}
 	if *version != SchemaVersion {
 		return fmt.Errorf("%w: %d (this consumer knows %d)", ErrSchemaVersion, *version, SchemaVersion)

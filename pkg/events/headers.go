@@ -83,14 +83,15 @@ func first(h map[string][]string, k string) string {
 	return ""
 }
 
+// schemaURL names the files of the schema folder, available from Schema.
 func schemaURL(typ string) string {
 	switch typ {
 	case TypeRawArticle:
-		return "https://newsflow.dev/schema/raw-article.v1.json"
+		return SchemaBaseURL + "raw-article.v1.json"
 	case TypeEnrichedArticle:
-		return "https://newsflow.dev/schema/enriched-article.v1.json"
+		return SchemaBaseURL + "enriched-article.v1.json"
 	case TypeMention:
-		return "https://newsflow.dev/schema/mention.v1.json"
+		return SchemaBaseURL + "mention.v1.json"
 	}
 	return ""
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -34,9 +34,10 @@ func isTracking(name string) bool {
 
 // CanonicalURL normalises an article URL so that the links a feed, a page
 // and a share button give for one article agree: scheme and host lower
-// case, default port, fragment and tracking parameters (utm_*, fbclid, ...)
-// removed, remaining parameters sorted, dot segments resolved. Only http and
-// https URLs with a host are accepted.
+// case, default port, user info, fragment and tracking parameters (utm_*,
+// fbclid, ...) removed, remaining parameters sorted, percent escapes
+// normalised (RFC 3986 section 6.2.2), dot segments resolved. Only http and
+// https URLs with a host are accepted; the result is its own canonical form.
 func CanonicalURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
@@ -64,7 +65,7 @@ func CanonicalURL(raw string) (string, error) {
 	u.Host = host
 	u.User = nil
 	u.Fragment, u.RawFragment = "", ""
-	p := u.EscapedPath()
+	p := normalizeEscapes(u.EscapedPath())
 	if p == "" {
 		p = "/"
 	} else {
@@ -77,20 +78,92 @@ func CanonicalURL(raw string) (string, error) {
 	if err := setEscapedPath(u, p); err != nil {
 		return "", fmt.Errorf("%w: %v", ErrURL, err)
 	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for k := range q {
-			if isTracking(k) {
-				delete(q, k)
-			}
-		}
-		for _, vs := range q {
-			sort.Strings(vs)
-		}
-		u.RawQuery = q.Encode() // Encode sorts by key
-	}
+	u.RawQuery = canonicalQuery(u.RawQuery)
 	u.ForceQuery = false
 	return u.String(), nil
+}
+
+// canonicalQuery drops tracking parameters and empty pairs from a raw query
+// and sorts the remaining pairs. Pairs are kept as written (after escape
+// normalisation), never decoded and re-encoded, so parameters that
+// url.ParseQuery refuses (a ';' in a pair, a malformed escape) still tell
+// articles apart.
+func canonicalQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	var pairs []string
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		pair = normalizeEscapes(pair)
+		key, _, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+		if isTracking(key) {
+			continue
+		}
+		pairs = append(pairs, pair)
+	}
+	slices.Sort(pairs)
+	return strings.Join(pairs, "&")
+}
+
+// normalizeEscapes applies the percent-encoding normalisations of RFC 3986
+// section 6.2.2: escapes of unreserved characters are decoded, the other
+// escapes get upper-case hex digits, and a '%' that starts no escape is
+// escaped itself, so the result is a fixed point.
+func normalizeEscapes(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) {
+			b.WriteString("%25")
+			continue
+		}
+		v := unhex(s[i+1])<<4 | unhex(s[i+2])
+		if unreserved(v) {
+			b.WriteByte(v)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(upperHex[v>>4])
+			b.WriteByte(upperHex[v&15])
+		}
+		i += 2
+	}
+	return b.String()
+}
+
+const upperHex = "0123456789ABCDEF"
+
+func ishex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
 }
 
 func setEscapedPath(u *url.URL, p string) error {

@@ -3,6 +3,7 @@ package events
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -43,14 +44,15 @@ func MentionSubject(entityType, key string) string {
 // DLQSubject is where a stage puts messages it cannot process.
 func DLQSubject(stage string) string { return "news.dlq." + Token(stage) }
 
-// Token makes s safe as one subject token: '.', '*', '>' and white space
-// become '_' (so a token never splits or becomes a wildcard), and an empty
-// token becomes "_".
+// Token makes s safe as one subject token: '.', '*', '>', white space and
+// control characters become '_' (so a token never splits or becomes a
+// wildcard), bytes that are not UTF-8 become U+FFFD, and an empty token
+// becomes "_".
 func Token(s string) string {
 	if s == "" {
 		return "_"
 	}
-	clean := true
+	clean := utf8.ValidString(s)
 	for _, r := range s {
 		if badTokenRune(r) {
 			clean = false

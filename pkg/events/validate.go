@@ -58,14 +58,16 @@ func (a *RawArticle) validate(prefix string) error {
 		return invalid(f("body"), "is empty")
 	case len(a.Body) > MaxBodyBytes:
 		return invalid(f("body"), "is %d bytes, the limit is %d", len(a.Body), MaxBodyBytes)
-	case !utf8.ValidString(a.Body) || !utf8.ValidString(a.Title):
+	case !utf8.ValidString(a.Body):
 		return invalid(f("body"), "is not valid UTF-8")
+	case !utf8.ValidString(a.Title):
+		return invalid(f("title"), "is not valid UTF-8")
 	case len(a.Language) > 16:
 		return invalid(f("language"), "%q is not a language tag", clip(a.Language))
 	case a.FetchedAt.IsZero():
 		return invalid(f("fetched_at"), "is missing")
-	case len(a.ContentHash) != 64:
-		return invalid(f("content_hash"), "is not a hex SHA-256")
+	case !isHex(a.ContentHash, 64):
+		return invalid(f("content_hash"), "%q is not a lower-case hex SHA-256", clip(a.ContentHash))
 	}
 	return nil
 }
@@ -91,18 +93,17 @@ func (e *EnrichedArticle) Validate() error {
 	bodyLen := utf8.RuneCountInString(e.Article.Body)
 	seen := make(map[string]bool, len(e.Entities))
 	for i := range e.Entities {
-		p := fmt.Sprintf("entities[%d].", i)
-		if err := e.Entities[i].validate(p, bodyLen); err != nil {
-			return err
+		if err := e.Entities[i].validate(bodyLen); err != nil {
+			return within(err, "entities[%d].", i)
 		}
 		if seen[e.Entities[i].Key] {
-			return invalid(p+"key", "%q appears twice", clip(e.Entities[i].Key))
+			return invalid(fmt.Sprintf("entities[%d].key", i), "%q appears twice", clip(e.Entities[i].Key))
 		}
 		seen[e.Entities[i].Key] = true
 	}
 	for i := range e.Stances {
-		if err := e.Stances[i].validate(fmt.Sprintf("stances[%d].", i), bodyLen); err != nil {
-			return err
+		if err := e.Stances[i].validate(bodyLen); err != nil {
+			return within(err, "stances[%d].", i)
 		}
 	}
 	if e.Tone != nil && (*e.Tone < -100 || *e.Tone > 100 || *e.Tone != *e.Tone) {
@@ -120,16 +121,18 @@ func (m *MentionEvent) Validate() error {
 		return invalid("article_id", "%q is not 32 lower-case hex digits", clip(m.ArticleID))
 	case m.Source == "":
 		return invalid("source", "is empty")
+	case m.URL != "" && !strings.HasPrefix(m.URL, "http://") && !strings.HasPrefix(m.URL, "https://"):
+		return invalid("url", "%q is not an http or https URL", clip(m.URL))
 	}
 	if err := validateEnrichment(m.EnricherVersion, m.EnrichedAt.IsZero()); err != nil {
 		return err
 	}
-	if err := m.Entity.validate("entity.", -1); err != nil {
-		return err
+	if err := m.Entity.validate(-1); err != nil {
+		return within(err, "entity.")
 	}
 	for i := range m.Stances {
-		if err := m.Stances[i].validate(fmt.Sprintf("stances[%d].", i), -1); err != nil {
-			return err
+		if err := m.Stances[i].validate(-1); err != nil {
+			return within(err, "stances[%d].", i)
 		}
 	}
 	return nil
@@ -148,63 +151,85 @@ func validateEnrichment(version string, zeroTime bool) error {
 }
 
 // validate checks an entity; bodyLen < 0 skips the bounds check of spans.
-func (x *Entity) validate(p string, bodyLen int) error {
+func (x *Entity) validate(bodyLen int) error {
 	typ, slug, ok := strings.Cut(x.Key, ":")
 	switch {
 	case !slices.Contains(EntityTypes, x.Type):
-		return invalid(p+"type", "%q is not person, organization, location or misc", clip(x.Type))
+		return invalid("type", "%q is not person, organization, location or misc", clip(x.Type))
 	case !ok || typ != x.Type || slug == "":
-		return invalid(p+"key", "%q is not \"%s:<slug>\"", clip(x.Key), x.Type)
+		return invalid("key", "%q is not \"%s:<slug>\"", clip(x.Key), x.Type)
 	case strings.TrimSpace(x.Name) == "":
-		return invalid(p+"name", "is empty")
+		return invalid("name", "is empty")
 	case x.Kind != "" && x.Kind != PlaceCountry && x.Kind != PlaceCity && x.Kind != PlaceRegion:
-		return invalid(p+"kind", "%q is not country, city or region", clip(x.Kind))
+		return invalid("kind", "%q is not country, city or region", clip(x.Kind))
+	case x.Country != "" && !isCountryCode(x.Country):
+		return invalid("country", "%q is not an ISO 3166-1 alpha-2 code", clip(x.Country))
 	case len(x.Mentions) > MaxMentions:
-		return invalid(p+"mentions", "has %d mentions, the limit is %d", len(x.Mentions), MaxMentions)
+		return invalid("mentions", "has %d mentions, the limit is %d", len(x.Mentions), MaxMentions)
 	case !(x.Salience >= 0 && x.Salience <= 1):
-		return invalid(p+"salience", "%v is outside [0, 1]", x.Salience)
+		return invalid("salience", "%v is outside [0, 1]", x.Salience)
 	}
 	for j, m := range x.Mentions {
-		if err := m.Span.validate(fmt.Sprintf("%smentions[%d].", p, j), bodyLen); err != nil {
-			return err
+		if err := m.Span.validate(bodyLen); err != nil {
+			return within(err, "mentions[%d].", j)
 		}
 	}
 	if s := x.Sentiment; s != nil {
 		if s.Polarity != Negative && s.Polarity != Neutral && s.Polarity != Positive {
-			return invalid(p+"sentiment.polarity", "%q is not negative, neutral or positive", clip(s.Polarity))
+			return invalid("sentiment.polarity", "%q is not negative, neutral or positive", clip(s.Polarity))
 		}
 		if !(s.Score >= -1 && s.Score <= 1) {
-			return invalid(p+"sentiment.score", "%v is outside [-1, 1]", s.Score)
+			return invalid("sentiment.score", "%v is outside [-1, 1]", s.Score)
 		}
 		for j, ev := range s.Evidence {
-			if err := ev.validate(fmt.Sprintf("%ssentiment.evidence[%d].", p, j), bodyLen); err != nil {
-				return err
+			if err := ev.validate(bodyLen); err != nil {
+				return within(err, "sentiment.evidence[%d].", j)
 			}
 		}
 	}
 	return nil
 }
 
-func (s *Stance) validate(p string, bodyLen int) error {
+func (s *Stance) validate(bodyLen int) error {
 	switch {
 	case s.Holder == "":
-		return invalid(p+"holder", "is empty")
+		return invalid("holder", "is empty")
 	case s.Target == "":
-		return invalid(p+"target", "is empty")
+		return invalid("target", "is empty")
 	case s.Stance != Support && s.Stance != Oppose && s.Stance != NeutralStance:
-		return invalid(p+"stance", "%q is not support, oppose or neutral", clip(s.Stance))
+		return invalid("stance", "%q is not support, oppose or neutral", clip(s.Stance))
 	}
-	return s.Sentence.validate(p+"sentence.", bodyLen)
-}
-
-func (s Span) validate(p string, bodyLen int) error {
-	if s.Start < 0 || s.End <= s.Start {
-		return invalid(p+"end", "span [%d, %d) is empty or negative", s.Start, s.End)
-	}
-	if bodyLen >= 0 && s.End > bodyLen {
-		return invalid(p+"end", "%d is past the end of the body (%d characters)", s.End, bodyLen)
+	if err := s.Sentence.validate(bodyLen); err != nil {
+		return within(err, "sentence.")
 	}
 	return nil
+}
+
+func (s Span) validate(bodyLen int) error {
+	if s.Start < 0 {
+		return invalid("start", "%d is negative", s.Start)
+	}
+	if s.End <= s.Start {
+		return invalid("end", "span [%d, %d) is empty", s.Start, s.End)
+	}
+	if bodyLen >= 0 && s.End > bodyLen {
+		return invalid("end", "%d is past the end of the body (%d characters)", s.End, bodyLen)
+	}
+	return nil
+}
+
+func isCountryCode(s string) bool {
+	return len(s) == 2 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z'
+}
+
+// within adds the path of the value in which a *FieldError was found to
+// its field. Paths are built only for errors, so validating a valid event
+// allocates nothing for them.
+func within(err error, format string, args ...any) error {
+	if fe, ok := err.(*FieldError); ok {
+		fe.Field = fmt.Sprintf(format, args...) + fe.Field
+	}
+	return err
 }
 
 // clip shortens a value quoted in an error so a huge field cannot make a huge error.
