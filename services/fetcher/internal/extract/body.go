@@ -16,12 +16,6 @@ type body struct {
 	byline    string
 	siteName  string
 	language  string
-	published string
-}
-
-// candidates found for one page.
-type candidates struct {
-	traf, read *body
 }
 
 // runReadability returns the readability body and the article node it
@@ -39,10 +33,13 @@ func runReadability(doc *html.Node, pageURL *url.URL) (*body, *html.Node) {
 	return b, a.Node
 }
 
-func runTrafilatura(doc *html.Node, pageURL *url.URL, read *html.Node) *body {
+// runTrafilatura runs trafilatura with its fallbacks; read, when not nil, is
+// readability's article node, offered to trafilatura as its fallback
+// candidate so readability does not run twice.
+func runTrafilatura(doc *html.Node, pageURL *url.URL, read *html.Node, focus trafilatura.ExtractionFocus) *body {
 	opts := trafilatura.Options{
 		OriginalURL:     pageURL,
-		Focus:           trafilatura.FavorPrecision,
+		Focus:           focus,
 		EnableFallback:  true,
 		ExcludeComments: true,
 		HtmlDateMode:    trafilatura.Disabled,
@@ -69,9 +66,23 @@ func extractBody(doc *html.Node, pageURL *url.URL, which Extractor) (chosen *bod
 		b, _ := runReadability(doc, pageURL)
 		return b, nil
 	case Trafilatura:
-		return runTrafilatura(doc, pageURL, nil), nil
+		return runTrafilatura(doc, pageURL, nil, trafilatura.FavorPrecision), nil
 	}
 	read, readNode := runReadability(doc, pageURL)
-	traf := runTrafilatura(doc, pageURL, readNode)
-	return combine(traf, read)
+	// The agreement with readability supplies precision, so trafilatura
+	// runs balanced here rather than favouring precision.
+	traf := runTrafilatura(doc, pageURL, readNode, trafilatura.Balanced)
+	chosen, others = combine(traf, read)
+	if chosen != nil {
+		var titles []string
+		for _, b := range []*body{traf, read} {
+			if b != nil {
+				titles = append(titles, b.title)
+			}
+		}
+		c := *chosen
+		c.paras = clean(c.paras, collectTexts(doc, titles...))
+		chosen = &c
+	}
+	return chosen, others
 }

@@ -70,7 +70,8 @@ func readMeta(doc *html.Node, pageURL *url.URL) pageMeta {
 					if !strings.Contains(content, "://") {
 						metaAuthor = firstNonEmpty(metaAuthor, content)
 					}
-				case "article:published_time", "og:article:published_time", "datepublished",
+				case "article:published_time", "article:published", "og:article:published_time", "og:published_time",
+					"published_time", "pdate", "datepublished", "dc.date.created",
 					"parsely-pub-date", "sailthru.date", "dc.date.issued", "dc.date", "dcterms.created",
 					"date", "pubdate", "publishdate", "publish-date", "article.published", "cxenseparse:recs:publishtime":
 					if _, ok := dates[key]; !ok {
@@ -83,13 +84,13 @@ func readMeta(doc *html.Node, pageURL *url.URL) pageMeta {
 				}
 				return
 			case atom.Time:
-				if timeDate == "" && (strings.EqualFold(attr(n, "itemprop"), "datePublished") || hasToken(attr(n, "pubdate"), "pubdate") || hasAttr(n, "pubdate")) {
+				if timeDate == "" && (hasToken(attr(n, "itemprop"), "datePublished") || hasAttr(n, "pubdate")) {
 					timeDate = attr(n, "datetime")
 				}
 			case atom.Style, atom.Noscript, atom.Template:
 				return
 			}
-			if itemDate == "" && strings.EqualFold(attr(n, "itemprop"), "datePublished") {
+			if itemDate == "" && hasToken(attr(n, "itemprop"), "datePublished") {
 				itemDate = firstNonEmpty(attr(n, "content"), attr(n, "datetime"))
 			}
 		}
@@ -116,7 +117,8 @@ func readMeta(doc *html.Node, pageURL *url.URL) pageMeta {
 	m.siteName = firstNonEmpty(ogSite, art.publisher)
 
 	candidates := []string{art.published}
-	for _, k := range []string{"article:published_time", "og:article:published_time", "datepublished", "parsely-pub-date",
+	for _, k := range []string{"article:published_time", "article:published", "og:article:published_time",
+		"og:published_time", "published_time", "datepublished", "parsely-pub-date", "dc.date.created", "pdate",
 		"sailthru.date", "dc.date.issued", "dcterms.created", "dc.date", "article.published", "publishdate",
 		"publish-date", "pubdate", "date", "cxenseparse:recs:publishtime"} {
 		candidates = append(candidates, dates[k])
