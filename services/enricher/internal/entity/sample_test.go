@@ -123,3 +123,11 @@ func keys(es []Entity) string {
 func TestSampleArticleRules(t *testing.T) {
 	checkSample(t, ner.NewRules(gz))
 }
+
+func TestSampleArticleModel(t *testing.T) {
+	m, err := ner.Load(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSample(t, m)
+}

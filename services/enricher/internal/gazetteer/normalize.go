@@ -173,17 +173,27 @@ func (g *Gazetteer) Matcher(words []string) Matcher { return Matcher{g: g, words
 // Longest returns the length in words and the classes of the longest phrase
 // starting at word i, or 0 and 0 when no phrase starts there.
 func (m Matcher) Longest(i int) (n int, c Class) {
+	_, n, c = m.Scan(i)
+	return n, c
+}
+
+// Scan returns the classes of word i alone, and the length and classes of
+// the longest phrase starting at word i (as Longest).
+func (m Matcher) Scan(i int) (single Class, n int, c Class) {
 	var h hasher
 	for j := i; j < len(m.words) && j-i < m.g.maxWords+2; j++ {
 		before := h.bytes
 		h.word(m.words[j])
 		if h.bytes == before {
 			if j == i {
-				return 0, 0
+				return 0, 0, 0
 			}
 			continue // punctuation inside a phrase: "Washington , D.C."
 		}
 		v, ok := m.g.phrases[h.h]
+		if j == i {
+			single = v &^ isPrefix
+		}
 		if !ok {
 			break
 		}
@@ -194,5 +204,5 @@ func (m Matcher) Longest(i int) (n int, c Class) {
 			break
 		}
 	}
-	return n, c
+	return single, n, c
 }

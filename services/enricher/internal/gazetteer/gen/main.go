@@ -7,6 +7,7 @@ package main
 import (
 	"bufio"
 	"compress/gzip"
+	_ "embed"
 	"flag"
 	"fmt"
 	"io"
@@ -17,6 +18,12 @@ import (
 
 	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
 )
+
+// extra lists organisations of current news missing from the shared
+// lexicon; it is newsflow's own data, in the lexicon's format.
+//
+//go:embed extra.tsv
+var extra string
 
 func main() {
 	data := flag.String("data", "", "shared data directory (default: <repo>/../shared/data or $"+shareddata.EnvVar+")")
@@ -81,6 +88,11 @@ func run(data, out string) error {
 		slog.Info("gazetteer source", "file", s.file, "records", c)
 		n += c
 	}
+	c, err := copyLines(w, strings.NewReader(extra), "L", []int{0, 1}, nil)
+	if err != nil {
+		return fmt.Errorf("extra.tsv: %w", err)
+	}
+	slog.Info("gazetteer source", "file", "gen/extra.tsv", "records", c)
 	if err := w.Flush(); err != nil {
 		return err
 	}
@@ -107,7 +119,11 @@ func copyRecords(w io.Writer, path, kind string, fields []int, keep func([]strin
 		return 0, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return copyLines(w, f, kind, fields, keep)
+}
+
+func copyLines(w io.Writer, r io.Reader, kind string, fields []int, keep func([]string) bool) (int, error) {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	n := 0
 	header := true
@@ -117,7 +133,7 @@ func copyRecords(w io.Writer, path, kind string, fields []int, keep func([]strin
 			continue
 		}
 		line := sc.Text()
-		if line == "" {
+		if line == "" || line[0] == '#' {
 			continue
 		}
 		rec := strings.Split(line, "\t")
