@@ -2,6 +2,8 @@ package stage
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -185,6 +187,9 @@ func retry(ctx context.Context, log *slog.Logger, what string, f func() error) e
 		if err == nil {
 			return nil
 		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w (last error: %v)", what, ctx.Err(), err)
+		}
 		log.Warn(what+" failed, retrying", "err", err, "in", delay)
 		select {
 		case <-ctx.Done():
@@ -231,8 +236,15 @@ func (rt *Runtime) Close() {
 // every one of them. A duplicate (same Nats-Msg-Id within the window)
 // counts as success.
 func (rt *Runtime) Publish(ctx context.Context, outs []Output) error {
+	_, err := rt.PublishDedup(ctx, outs)
+	return err
+}
+
+// PublishDedup is Publish that also reports, for each output, whether
+// JetStream recognised it as a duplicate of an earlier publish.
+func (rt *Runtime) PublishDedup(ctx context.Context, outs []Output) (duplicate []bool, err error) {
 	if len(outs) == 0 {
-		return nil
+		return nil, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, rt.cfg.PublishTimeout)
 	defer cancel()
@@ -240,10 +252,11 @@ func (rt *Runtime) Publish(ctx context.Context, outs []Output) error {
 	for _, o := range outs {
 		f, err := rt.JS.PublishMsgAsync(&nats.Msg{Subject: o.Subject, Header: o.Header, Data: o.Data})
 		if err != nil {
-			return fmt.Errorf("publish to %s: %w", o.Subject, err)
+			return nil, fmt.Errorf("publish to %s: %w", o.Subject, err)
 		}
 		futures = append(futures, f)
 	}
+	duplicate = make([]bool, len(outs))
 	var firstErr error
 	for i, f := range futures {
 		select {
@@ -251,6 +264,7 @@ func (rt *Runtime) Publish(ctx context.Context, outs []Output) error {
 			fam := family(outs[i].Subject)
 			rt.Metrics.Published.WithLabelValues(fam).Inc()
 			if ack.Duplicate {
+				duplicate[i] = true
 				rt.Metrics.Duplicates.WithLabelValues(fam).Inc()
 			}
 		case err := <-f.Err():
@@ -258,10 +272,13 @@ func (rt *Runtime) Publish(ctx context.Context, outs []Output) error {
 				firstErr = fmt.Errorf("publish to %s: %w", outs[i].Subject, err)
 			}
 		case <-ctx.Done():
-			return fmt.Errorf("publish to %s: no acknowledgement: %w", outs[i].Subject, ctx.Err())
+			return nil, fmt.Errorf("publish to %s: no acknowledgement: %w", outs[i].Subject, ctx.Err())
 		}
 	}
-	return firstErr
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return duplicate, nil
 }
 
 // deadLetter publishes m to the stage's dead-letter subject with the reason.
@@ -279,12 +296,17 @@ func (rt *Runtime) deadLetter(ctx context.Context, m *Message, cause error) erro
 	h.Set(HeaderDLQReason, sanitizeHeaderValue(reason))
 	h.Set(HeaderDLQClass, reasonClass(cause))
 	h.Set(HeaderDLQStage, rt.Stage)
-	h.Set(HeaderDLQSubject, m.Subject)
+	h.Set(HeaderDLQSubject, sanitizeHeaderValue(m.Subject))
 	h.Set(HeaderDLQStream, m.Stream)
 	h.Set(HeaderDLQSequence, strconv.FormatUint(m.StreamSeq, 10))
 	h.Set(HeaderDLQDeliveries, strconv.FormatUint(m.NumDelivered, 10))
 	h.Set(HeaderDLQTime, time.Now().UTC().Format(time.RFC3339Nano))
-	h.Set(events.HeaderMsgID, "dlq:"+m.Stream+":"+strconv.FormatUint(m.StreamSeq, 10))
+	if m.Stream != "" {
+		h.Set(events.HeaderMsgID, "dlq:"+m.Stream+":"+strconv.FormatUint(m.StreamSeq, 10))
+	} else {
+		sum := sha256.Sum256(append([]byte(m.Subject+"\x00"), m.Data...))
+		h.Set(events.HeaderMsgID, "dlq:"+rt.Stage+":"+hex.EncodeToString(sum[:16]))
+	}
 	data := m.Data
 	if limit := rt.cfg.Broker.MaxMsgBytes - 64<<10; len(data) > limit {
 		h.Set(HeaderDLQTruncated, strconv.Itoa(len(data)))
@@ -298,6 +320,14 @@ func (rt *Runtime) deadLetter(ctx context.Context, m *Message, cause error) erro
 	rt.Log.Warn("message dead-lettered", "subject", m.Subject, "stream_seq", m.StreamSeq,
 		"deliveries", m.NumDelivered, "reason", reason)
 	return nil
+}
+
+// Reject dead-letters input that never entered a stream, such as a file or
+// a feed item the fetcher cannot turn into an article. origin names where it
+// came from (a path, a URL) and goes into the Newsflow-Dlq-Subject header.
+// Rejecting the same origin and data twice keeps one dead letter.
+func (rt *Runtime) Reject(ctx context.Context, origin string, data []byte, cause error) error {
+	return rt.deadLetter(ctx, &Message{Subject: origin, Header: nats.Header{}, Data: data}, cause)
 }
 
 // sanitizeHeaderValue keeps header values on one line.

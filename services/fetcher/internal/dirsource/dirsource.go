@@ -1,0 +1,245 @@
+// Package dirsource turns a directory of text files (see package textfile)
+// into raw articles, one per file. It watches the directory for new and
+// changed files and rescans it periodically in case an event was missed.
+package dirsource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/services/fetcher/internal/textfile"
+)
+
+// Config of a directory source.
+type Config struct {
+	Dir    string
+	Source string // source ID of the articles
+	// Rescan is the period of full rescans besides file-system events.
+	Rescan time.Duration
+	// Settle: a file modified more recently than this is read on a later
+	// scan, so a file still being written is not read half-way.
+	Settle time.Duration
+	// MaxFileBytes: larger files are rejected.
+	MaxFileBytes int64
+	// Once scans the directory once and returns.
+	Once bool
+}
+
+// Submit hands an article on; an error means "try this file again later".
+type Submit func(ctx context.Context, a events.RawArticle) error
+
+// Reject dead-letters a file that is not an article.
+type Reject func(ctx context.Context, path string, data []byte, cause error) error
+
+// Source is a watched directory.
+type Source struct {
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	submit Submit
+	reject Reject
+	done   map[string]fileState
+}
+
+type fileState struct {
+	size int64
+	mod  time.Time
+}
+
+// New returns a source; Run starts it.
+func New(c Config, log *slog.Logger, now func() time.Time, submit Submit, reject Reject) (*Source, error) {
+	if c.Dir == "" || c.Source == "" {
+		return nil, errors.New("dirsource: directory and source ID are required")
+	}
+	if c.MaxFileBytes <= 0 {
+		c.MaxFileBytes = events.MaxBodyBytes
+	}
+	if c.Rescan <= 0 {
+		c.Rescan = 30 * time.Second
+	}
+	return &Source{cfg: c, log: log, now: now, submit: submit, reject: reject, done: map[string]fileState{}}, nil
+}
+
+// Run scans until ctx ends (or once, with Config.Once).
+func (s *Source) Run(ctx context.Context) error {
+	if fi, err := os.Stat(s.cfg.Dir); err != nil {
+		return fmt.Errorf("inbox: %w", err)
+	} else if !fi.IsDir() {
+		return fmt.Errorf("inbox: %s is not a directory", s.cfg.Dir)
+	}
+	if s.cfg.Once {
+		for {
+			pending, err := s.scan(ctx, true)
+			if err != nil || pending == 0 {
+				return err
+			}
+			// Some files could not be submitted (NATS unavailable): retry.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("inbox: watch: %w", err)
+	}
+	defer w.Close()
+	if err := w.Add(s.cfg.Dir); err != nil {
+		return fmt.Errorf("inbox: watch %s: %w", s.cfg.Dir, err)
+	}
+	s.log.Info("watching inbox", "dir", s.cfg.Dir, "source", s.cfg.Source)
+	tick := time.NewTicker(s.cfg.Rescan)
+	defer tick.Stop()
+	var soon <-chan time.Time
+	scanNow := true
+	for {
+		if scanNow {
+			scanNow = false
+			pending, err := s.scan(ctx, false)
+			if err != nil {
+				return err
+			}
+			if pending > 0 {
+				soon = time.After(max(s.cfg.Settle, 200*time.Millisecond))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+			scanNow = true
+		case <-soon:
+			soon, scanNow = nil, true
+		case ev, ok := <-w.Events:
+			if !ok {
+				return errors.New("inbox: watcher closed")
+			}
+			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) || ev.Has(fsnotify.Rename) {
+				// Coalesce bursts of events into one scan.
+				if soon == nil {
+					soon = time.After(max(s.cfg.Settle/2, 50*time.Millisecond))
+				}
+			}
+		case err, ok := <-w.Errors:
+			if ok {
+				s.log.Warn("inbox watcher", "err", err)
+			}
+			scanNow = true
+		}
+	}
+}
+
+// scan reads every new or changed file and reports how many must be
+// looked at again (still being written, or not submitted).
+func (s *Source) scan(ctx context.Context, all bool) (pending int, err error) {
+	entries, err := os.ReadDir(s.cfg.Dir)
+	if err != nil {
+		return 0, fmt.Errorf("inbox: %w", err)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return pending, nil
+		}
+		name := e.Name()
+		if !e.Type().IsRegular() || ignored(name) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		st := fileState{size: fi.Size(), mod: fi.ModTime()}
+		path := filepath.Join(s.cfg.Dir, name)
+		if prev, ok := s.done[path]; ok && prev == st {
+			continue
+		}
+		if !all && s.now().Sub(st.mod) < s.cfg.Settle {
+			pending++
+			continue
+		}
+		if ok := s.file(ctx, path, st); ok {
+			s.done[path] = st
+		} else {
+			pending++
+		}
+	}
+	return pending, nil
+}
+
+// ignored skips hidden, temporary and partial files.
+func ignored(name string) bool {
+	return strings.HasPrefix(name, ".") || strings.HasSuffix(name, "~") ||
+		strings.HasSuffix(name, ".tmp") || strings.HasSuffix(name, ".part") || strings.HasSuffix(name, ".swp")
+}
+
+// file handles one file; false means try again later.
+func (s *Source) file(ctx context.Context, path string, st fileState) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return true
+		}
+		s.log.Warn("inbox: open", "path", path, "err", err)
+		return false
+	}
+	data, err := io.ReadAll(io.LimitReader(f, s.cfg.MaxFileBytes+1))
+	f.Close()
+	if err != nil {
+		s.log.Warn("inbox: read", "path", path, "err", err)
+		return false
+	}
+	if int64(len(data)) > s.cfg.MaxFileBytes {
+		return s.rejectFile(ctx, path, data[:min(len(data), 4096)],
+			fmt.Errorf("file is larger than %d bytes", s.cfg.MaxFileBytes))
+	}
+	doc, err := textfile.Parse(data)
+	if err != nil {
+		return s.rejectFile(ctx, path, data, err)
+	}
+	a := events.RawArticle{
+		SchemaVersion: events.SchemaVersion,
+		ID:            events.ArticleIDFromContent(doc.Body),
+		Source:        s.cfg.Source,
+		SourceKind:    events.KindDir,
+		Title:         doc.Title,
+		Body:          doc.Body,
+		PublishedAt:   doc.Published,
+		FetchedAt:     s.now().UTC(),
+		ContentHash:   events.ContentHash(doc.Body),
+	}
+	if err := a.Validate(); err != nil {
+		return s.rejectFile(ctx, path, data, err)
+	}
+	if err := s.submit(ctx, a); err != nil {
+		if errors.Is(err, events.ErrInvalid) {
+			return s.rejectFile(ctx, path, data, err)
+		}
+		s.log.Warn("inbox: submit failed, will retry", "path", path, "err", err)
+		return false
+	}
+	return true
+}
+
+func (s *Source) rejectFile(ctx context.Context, path string, data []byte, cause error) bool {
+	s.log.Warn("inbox: file rejected", "path", path, "reason", cause)
+	if err := s.reject(ctx, path, data, cause); err != nil {
+		s.log.Warn("inbox: dead-letter failed, will retry", "path", path, "err", err)
+		return false
+	}
+	return true
+}
