@@ -74,7 +74,9 @@ func TestFetchFeeds(t *testing.T) {
 		w.Header().Set("Content-Type", "text/xml; charset=windows-1252")
 		w.Write(latinBytes)
 	})
-	mux.HandleFunc("/old-feed", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/fr/latin.xml", http.StatusMovedPermanently) })
+	mux.HandleFunc("/old-feed", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/fr/latin.xml", http.StatusMovedPermanently)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	c := newClient(t, web.Config{})
