@@ -132,6 +132,19 @@ func spansFromLabels(dst []Span, labels []uint8, first int) []Span {
 	return dst
 }
 
+// preds[y] lists the labels that may precede y.
+var preds [numLabels][]uint8
+
+func init() {
+	for y := range numLabels {
+		for p := range numLabels {
+			if allowed[p][y] {
+				preds[y] = append(preds[y], uint8(p))
+			}
+		}
+	}
+}
+
 // viterbi finds the best allowed label sequence for emission scores emit
 // (n rows of numLabels) and transition scores trans, into out.
 func viterbi(emit []float32, trans *[numLabels + 1][numLabels]float32, n int, back []uint8, out []uint8) {
@@ -148,12 +161,9 @@ func viterbi(emit []float32, trans *[numLabels + 1][numLabels]float32, n int, ba
 		e := emit[i*numLabels : i*numLabels+numLabels]
 		bk := back[i*numLabels : i*numLabels+numLabels]
 		for y := range numLabels {
-			best, arg := float32(negInf), 0
-			for p := range numLabels {
-				if !allowed[p][y] || prev[p] == negInf {
-					continue
-				}
-				if s := prev[p] + trans[p][y]; s > best {
+			best, arg := float32(negInf), uint8(0)
+			for _, p := range preds[y] {
+				if s := prev[p] + trans[p][y]; s > best && prev[p] != negInf {
 					best, arg = s, p
 				}
 			}
@@ -162,7 +172,7 @@ func viterbi(emit []float32, trans *[numLabels + 1][numLabels]float32, n int, ba
 			} else {
 				cur[y] = best + e[y]
 			}
-			bk[y] = uint8(arg)
+			bk[y] = arg
 		}
 		prev = cur
 	}
@@ -452,13 +462,14 @@ func Read(r io.Reader, gz *gazetteer.Gazetteer) (*Model, error) {
 	}
 	m.opts = optionsOf(flags)
 	count, err := binary.ReadUvarint(br)
-	if err != nil || count > 1<<26 {
+	if err != nil || count > 1<<22 {
 		return nil, fmt.Errorf("%w: feature count", ErrFormat)
 	}
-	keys := make([]uint32, count)
-	m.w = make([]float32, int(count)*numLabels)
+	// Grow as features arrive, so a corrupt count cannot allocate much.
+	keys := make([]uint32, 0, min(count, 1<<16))
+	m.w = make([]float32, 0, min(count, 1<<16)*numLabels)
 	prev := uint64(0)
-	for i := range keys {
+	for i := range int(count) {
 		d, err := binary.ReadUvarint(br)
 		if err != nil {
 			return nil, fmt.Errorf("%w: feature %d: %w", ErrFormat, i, err)
@@ -467,12 +478,12 @@ func Read(r io.Reader, gz *gazetteer.Gazetteer) (*Model, error) {
 		if k > math.MaxUint32 || k == 0 || (i > 0 && d == 0) {
 			return nil, fmt.Errorf("%w: feature %d: key out of order", ErrFormat, i)
 		}
-		keys[i], prev = uint32(k), k
+		keys, prev = append(keys, uint32(k)), k
 		mask, err := binary.ReadUvarint(br)
 		if err != nil || mask >= 1<<numLabels {
 			return nil, fmt.Errorf("%w: feature %d: label mask", ErrFormat, i)
 		}
-		row := m.w[i*numLabels : (i+1)*numLabels]
+		var row [numLabels]float32
 		for y := range numLabels {
 			if mask&(1<<y) == 0 {
 				continue
@@ -483,6 +494,7 @@ func Read(r io.Reader, gz *gazetteer.Gazetteer) (*Model, error) {
 			}
 			row[y] = float32(q) * sc
 		}
+		m.w = append(m.w, row[:]...)
 	}
 	m.build(keys)
 	return m, nil
