@@ -116,6 +116,12 @@ var cueEntries = []cueEntry{
 	{"fall|falls|fell|falling", "out with", dirOppose, kindVerb}, {"crack|cracks|cracked|cracking", "down on", dirOppose, kindVerb},
 	{"push|pushes|pushed|pushing", "back against", dirOppose, kindVerb},
 	{"come|comes|came|coming", "out against", dirOppose, kindVerb},
+	{"-|fines|fined|fining", "", dirOppose, kindVerb}, {"suspend", "", dirOppose, kindVerb},
+	{"censure", "", dirOppose, kindVerb}, {"block", "", dirOppose, kindVerb},
+	{"downgrade", "", dirOppose, kindVerb}, {"reprimand", "", dirOppose, kindVerb},
+	{"boo|boos|booed|booing", "", dirOppose, kindVerb}, {"persecute", "", dirOppose, kindVerb},
+	{"distance", "himself from", dirOppose, kindVerb}, {"distance", "herself from", dirOppose, kindVerb},
+	{"distance", "itself from", dirOppose, kindVerb}, {"distance", "themselves from", dirOppose, kindVerb},
 
 	// Support verbs.
 	{"praise", "", dirSupport, kindVerb}, {"back", "", dirSupport, kindVerb},
@@ -147,7 +153,7 @@ var cueEntries = []cueEntry{
 	{"warn", "", dirNeutral, kindDirective}, {"implore", "", dirNeutral, kindDirective},
 	{"demand", "", dirNeutral, kindDirective}, {"appeal", "to", dirNeutral, kindDirective},
 	{"tell|tells|told|telling", "", dirNeutral, kindDirective}, {"invite", "", dirNeutral, kindDirective},
-	{"meet|meets|met|meeting", "", dirNeutral, kindVerb}, {"meet|meets|met|meeting", "with", dirNeutral, kindVerb},
+	{"order", "", dirNeutral, kindDirective},
 
 	// Receiving a stance: TARGET verb NOUN of|from HOLDER.
 	{"win|wins|won|winning", "", dirNeutral, kindReceive}, {"gain", "", dirNeutral, kindReceive},
@@ -167,6 +173,7 @@ var cueEntries = []cueEntry{
 	{"signal", "", dirNeutral, kindGive}, {"show", "", dirNeutral, kindGive},
 	{"extend", "", dirNeutral, kindGive}, {"heap", "", dirNeutral, kindGive},
 	{"pour", "", dirNeutral, kindGive}, {"grant", "", dirNeutral, kindGive},
+	{"provide", "", dirNeutral, kindGive},
 	{"withhold|withholds|withheld|withholding", "", dirOppose, kindGive},
 	{"deny|denies|denied|denying", "", dirOppose, kindGive},
 
@@ -222,7 +229,7 @@ var complementVerbs = map[string]int8{
 	"free": dirOppose, "drop": dirOppose, "abandon": dirOppose, "reverse": dirOppose,
 	"apologise": dirOppose, "apologize": dirOppose, "scrap": dirOppose, "leave": dirOppose,
 	"retract": dirOppose, "refrain": dirOppose, "desist": dirOppose, "back": dirOppose,
-	"stay": dirSupport, "continue": dirSupport, "remain": dirSupport, "keep": dirSupport,
+	"stay": dirSupport, "continue": dirSupport, "remain": dirSupport,
 	"run": dirSupport, "lead": dirSupport, "return": dirSupport,
 }
 
@@ -249,12 +256,27 @@ var (
 		"just", "even", "first", "immediately", "vehemently", "loudly", "furiously", "heavily",
 		"always", "often", "twice", "last", "tuesday", "monday", "wednesday", "thursday",
 		"friday", "saturday", "sunday", "on", "yesterday", "today", "tonight", "earlier"}
-	butWords     = []string{"but", "however", "although", "though", "yet", "whereas", "while"}
+	butWords     = []string{"but", "however", "although", "though", "whereas", "while"}
 	prepositions = []string{"in", "on", "at", "of", "for", "from", "with", "to", "into", "over",
 		"after", "before", "during", "since", "until", "about", "against", "among", "between",
 		"through", "under", "within", "without", "toward", "towards", "across", "amid", "despite",
 		"by", "as", "than", "via", "upon", "behind"}
-	relatives   = []string{"who", "which", "that", "whose", "whom", "where", "when"}
-	ands        = []string{"and", "or", "nor", "&"}
-	possessives = []string{"'s", "'"}
+	relatives     = []string{"who", "which", "that", "whose", "whom", "where", "when"}
+	ands          = []string{"and", "or", "nor", "&"}
+	subordinators = []string{"after", "before", "because", "when", "since", "until", "unless",
+		"if", "as", "whether", "once", "despite", "although", "though", "while", "whereas"}
 )
+
+// Anaphors: pronouns and the nouns that, after "the", usually refer back to
+// a named organisation or country.
+var anaphors = map[string]uint8{
+	"he": anaPerson | anaSubject, "she": anaPerson | anaSubject, "him": anaPerson | anaObject,
+	"her": anaPerson | anaObject, "it": anaThing | anaSubject | anaObject,
+	"they": anaGroup | anaSubject, "them": anaGroup | anaObject,
+	"group": anaOrg, "movement": anaOrg, "militants": anaOrg, "organisation": anaOrg,
+	"organization": anaOrg, "company": anaOrg, "firm": anaOrg, "party": anaOrg, "club": anaOrg,
+	"team": anaOrg, "side": anaOrg, "alliance": anaOrg, "bloc": anaOrg, "union": anaOrg,
+	"militia": anaOrg, "insurgents": anaOrg, "bank": anaOrg, "carrier": anaOrg, "insurer": anaOrg,
+	"lender": anaOrg, "retailer": anaOrg, "airline": anaOrg, "automaker": anaOrg, "carmaker": anaOrg,
+	"country": anaPlace, "nation": anaPlace, "kingdom": anaPlace, "republic": anaPlace,
+}

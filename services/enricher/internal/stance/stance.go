@@ -160,6 +160,25 @@ func buildWords(lexicon, boosters map[string]float32) map[uint64]tokInfo {
 	flag(lossNouns, fLoss)
 	flag(adverbs, fAdverb)
 	flag(ands, fAnd)
+	flag(subordinators, fSubord)
+	set := func(w string, f func(*tokInfo)) {
+		h := wordHash(w)
+		info := words[h]
+		f(&info)
+		words[h] = info
+	}
+	for w, d := range stanceNouns {
+		set(w, func(i *tokInfo) { i.noun = d })
+	}
+	for w, d := range roleNouns {
+		set(w, func(i *tokInfo) { i.role = d })
+	}
+	for w, d := range complementVerbs {
+		set(w, func(i *tokInfo) { i.comp, i.hasComp = d, true })
+	}
+	for w, c := range anaphors {
+		set(w, func(i *tokInfo) { i.anaphor = c })
+	}
 	for _, e := range cueEntries {
 		forms, past := verbForms(e.spec)
 		if e.kind == kindNegating && !strings.Contains(e.spec, "|") && (e.spec == "reluctant" || e.spec == "unwilling") {
@@ -170,6 +189,9 @@ func buildWords(lexicon, boosters map[string]float32) map[uint64]tokInfo {
 			parts = append(parts, wordHash(p))
 		}
 		for _, f := range forms {
+			if f == "-" {
+				continue
+			}
 			isPast := false
 			for _, p := range past {
 				isPast = isPast || p == f

@@ -86,6 +86,7 @@ const (
 	fLoss     // a noun of loss or absence ("absence", "arrest"): flips the stance toward its owner
 	fAdverb   // an adverb that may sit between a subject and its verb
 	fAnd      // and, or, nor, as well as
+	fSubord   // a subordinating word that opens a clause: after, because, when
 )
 
 // tokInfo is what the analyzer knows about a word.
@@ -94,7 +95,24 @@ type tokInfo struct {
 	boost   float32 // VADER booster increment
 	flags   uint32
 	cue     *cue
+	noun    int8  // stance noun direction ("support", "criticism")
+	role    int8  // relation noun direction ("critic", "ally")
+	comp    int8  // complement verb direction ("resign", "stay")
+	anaphor uint8 // anaphor class of a pronoun or anaphoric noun
+	hasComp bool
 }
+
+// Anaphor classes: what a pronoun or "the <noun>" can refer to.
+const (
+	anaNone    uint8 = iota
+	anaPerson                 // he, she, him, her
+	anaThing                  // it, its: an organisation or a place
+	anaGroup                  // they, them: an organisation, a place, or people
+	anaOrg                    // the group, the company
+	anaPlace                  // the country
+	anaSubject uint8 = 1 << 6 // the pronoun is a subject form
+	anaObject  uint8 = 1 << 7 // the pronoun is an object form
+)
 
 // tokens is a document prepared for feature extraction: one entry per token.
 type tokens struct {
