@@ -26,6 +26,9 @@ func addGoldenSeeds(f *testing.F) {
 	}
 	f.Add([]byte(minimalRaw))
 	f.Add([]byte(`{"schema_version":2}`))
+	for _, field := range []string{`"body":"\ud800x"`, `"BODY":"b"`, `"body":"a","body":"\u0000"`, `"body":"a","published_at":null`, `"body":"a","url":"http://x"`} {
+		f.Add([]byte(`{"schema_version":1,"id":"` + id32 + `","source":"s","source_kind":"push","title":"","fetched_at":"2024-01-02T03:04:05Z","content_hash":"` + hash64 + `",` + field + `}`))
+	}
 	f.Add([]byte(`{"schema_version":1,"article":` + minimalRaw + `,"enricher_version":"v","enriched_at":"2024-01-02T03:04:05+14:00","entities":[{"key":"misc:\u00e9","name":"\u00e9","type":"misc","mentions":[{"start":0,"end":1,"text":"b"}],"salience":1e-9}],"tone":-0}`))
 	f.Add([]byte(`{"schema_version":1,"article_id":"` + id32 + `","source":"s","title":"t","enricher_version":"v","enriched_at":"2024-01-02T03:04:05Z","entity":{"key":"misc:x","name":"x","type":"misc","mentions":null,"salience":0},"stances":[]}`))
 }

@@ -47,11 +47,10 @@ func CanonicalURL(raw string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("%w: scheme %q is not http or https", ErrURL, u.Scheme)
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
-		return "", fmt.Errorf("%w: no host in %q", ErrURL, raw)
+		return "", fmt.Errorf("%w: no host in %q", ErrURL, clip(raw))
 	}
-	host = strings.TrimSuffix(host, ".")
 	port := u.Port()
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
@@ -112,19 +111,33 @@ func canonicalQuery(raw string) string {
 }
 
 // normalizeEscapes applies the percent-encoding normalisations of RFC 3986
-// section 6.2.2: escapes of unreserved characters are decoded, the other
-// escapes get upper-case hex digits, and a '%' that starts no escape is
-// escaped itself, so the result is a fixed point.
+// section 6.2.2 to a path or query: escapes of unreserved characters are
+// decoded, the other escapes get upper-case hex digits, and bytes that may
+// not appear unescaped (white space, controls, non-ASCII, a '%' that starts
+// no escape) are escaped, so the result is a fixed point.
 func normalizeEscapes(s string) string {
-	if !strings.Contains(s, "%") {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' || !allowedInQuery(s[i]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
 		return s
 	}
 	var b strings.Builder
-	b.Grow(len(s) + 4)
+	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '%' {
-			b.WriteByte(c)
+			if allowedInQuery(c) {
+				b.WriteByte(c)
+			} else {
+				b.WriteByte('%')
+				b.WriteByte(upperHex[c>>4])
+				b.WriteByte(upperHex[c&15])
+			}
 			continue
 		}
 		if i+2 >= len(s) || !ishex(s[i+1]) || !ishex(s[i+2]) {
@@ -159,6 +172,12 @@ func unhex(c byte) byte {
 	default:
 		return c - 'A' + 10
 	}
+}
+
+// allowedInQuery reports whether c may appear unescaped in a path or query
+// (RFC 3986: unreserved, sub-delims, ':', '@', '/', '?').
+func allowedInQuery(c byte) bool {
+	return unreserved(c) || strings.IndexByte("!$&'()*+,;=:@/?", c) >= 0
 }
 
 func unreserved(c byte) bool {
