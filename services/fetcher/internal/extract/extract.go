@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsflow/newsflow/services/fetcher/internal/extract/evaluation"
 	"golang.org/x/net/html"
 )
 
@@ -21,6 +22,9 @@ const (
 	// DefaultMaxNodes is the number of parsed HTML nodes beyond which a
 	// page is refused with ErrTooComplex.
 	DefaultMaxNodes = 200_000
+	// DefaultMinWords is the number of words below which a text is not
+	// taken as an article.
+	DefaultMinWords = 10
 )
 
 var (
@@ -82,6 +86,9 @@ type Options struct {
 	MaxBytes int
 	// MaxNodes refuses pages with more HTML nodes (DefaultMaxNodes if zero).
 	MaxNodes int
+	// MinWords is the fewest words an article text may have
+	// (DefaultMinWords if zero).
+	MinWords int
 	// Extractor picks the main-text algorithm (Combined if zero).
 	Extractor Extractor
 }
@@ -113,7 +120,9 @@ type Article struct {
 }
 
 // Extract finds the article in page, an HTML document in any charset.
-// It returns ErrNoContent when there is no article text, ErrTooComplex when
+// It returns ErrNoContent when there is no article text (fewer than
+// Options.MinWords words; the Article found so far is returned with it),
+// ErrTooComplex when
 // the page exceeds Options.MaxNodes, and ErrBadURL for an invalid Options.URL.
 func Extract(page []byte, opts Options) (Article, error) {
 	maxBytes := opts.MaxBytes
@@ -143,7 +152,9 @@ func Extract(page []byte, opts Options) (Article, error) {
 
 	doc, err := html.Parse(bytes.NewReader(decoded))
 	if err != nil {
-		return Article{}, fmt.Errorf("extract: parse html: %w", err)
+		// Reading from memory cannot fail: the parser refused the
+		// document's structure (elements nested too deep).
+		return Article{}, fmt.Errorf("%w: %w", ErrTooComplex, err)
 	}
 	if n := countNodes(doc, maxNodes); n > maxNodes {
 		return Article{}, fmt.Errorf("%w: more than %d nodes", ErrTooComplex, maxNodes)
@@ -156,8 +167,12 @@ func Extract(page []byte, opts Options) (Article, error) {
 		art.Extractor = chosen.extractor
 	}
 	art.fill(meta, chosen, others)
-	if strings.TrimSpace(art.Text) == "" {
-		return art, ErrNoContent
+	minWords := opts.MinWords
+	if minWords <= 0 {
+		minWords = DefaultMinWords
+	}
+	if n := len(evaluation.Tokens(art.Text)); n < minWords {
+		return art, fmt.Errorf("%w: %d words", ErrNoContent, n)
 	}
 	return art, nil
 }

@@ -5,21 +5,40 @@ package evaluation
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // ShingleSize is the number of consecutive tokens in one shingle.
 const ShingleSize = 4
 
-// tokenRE approximates Python's Unicode \w+ (letters, digits, underscore).
-var tokenRE = regexp.MustCompile(`[\p{L}\p{N}_]+`)
-
-// Tokens returns the word tokens of text in order; case is kept and
-// everything that is not a letter, a number or '_' separates tokens.
+// Tokens returns the word tokens of text in order: the maximal runs of
+// [\p{L}\p{N}_], the close equivalent of Python's Unicode \w+. Case is kept;
+// everything else separates tokens.
 func Tokens(text string) []string {
-	return tokenRE.FindAllString(text, -1)
+	var out []string
+	start := -1
+	for i, r := range text {
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			out = append(out, text[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, text[start:])
+	}
+	return out
+}
+
+func isWordRune(r rune) bool {
+	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
 }
 
 // Shingles returns the multiset of ShingleSize-token windows of text, keyed by
