@@ -30,11 +30,13 @@ func main() {
 	minCount := flag.Int("min-count", def.MinCount, "drop features seen fewer times in training")
 	prune := flag.Float64("prune", float64(def.Prune), "drop features whose largest weight is smaller")
 	history := flag.Bool("history", def.History, "use document prediction-history features")
+	aggregate := flag.Bool("aggregate", def.Aggregate, "use context aggregation over a word's other occurrences")
 	noDev := flag.Bool("no-dev", false, "do not score valid.txt after each epoch; keep the last epoch")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	opts := def
 	opts.Epochs, opts.Seed, opts.MinCount, opts.Prune, opts.History = *epochs, *seed, *minCount, float32(*prune), *history
+	opts.Aggregate = *aggregate
 	opts.Log = log
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

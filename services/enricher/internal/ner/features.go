@@ -49,6 +49,8 @@ const (
 	tPart
 	tHistPair
 	tLen
+	tAggL
+	tAggR
 )
 
 // Capitalisation classes of a token.
@@ -73,14 +75,20 @@ type tokInfo struct {
 	ngaz                    uint8
 	gaz                     [6]uint32 // class<<2 | position (B, I, L, U)
 	nrunes                  int
+	sentFirst, sentLimit    int32
 }
 
 // extractor computes feature hashes; one per goroutine (see Model.pool).
 type extractor struct {
-	gz    *gazetteer.Gazetteer
-	toks  []tokInfo
-	words []string
-	runes []rune
+	gz   *gazetteer.Gazetteer
+	opts Options
+	// firstOcc maps a lower-case form to its first capitalised token;
+	// nextOcc[i] is the next capitalised token of the same form, or -1.
+	firstOcc map[uint64]int32
+	nextOcc  []int32
+	toks     []tokInfo
+	words    []string
+	runes    []rune
 	// doc-level case evidence per lower-case form: bit 1 capitalised in
 	// running text, 2 lower case, 4 all capitals in running text.
 	docCase map[uint64]uint8
@@ -90,8 +98,8 @@ type extractor struct {
 	buf  []uint64
 }
 
-func newExtractor(gz *gazetteer.Gazetteer) *extractor {
-	return &extractor{gz: gz, docCase: map[uint64]uint8{}, hist: map[uint64]*[5]uint16{}}
+func newExtractor(gz *gazetteer.Gazetteer, opts Options) *extractor {
+	return &extractor{gz: gz, opts: opts, docCase: map[uint64]uint8{}, hist: map[uint64]*[5]uint16{}, firstOcc: map[uint64]int32{}}
 }
 
 // mix is the splitmix64 finaliser.
@@ -124,15 +132,6 @@ func hashRunes(rs []rune) uint64 {
 	return h
 }
 
-func hashString(s string) uint64 {
-	h := uint64(fnvOff)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
-	}
-	return h
-}
-
 // prepare analyses the tokens of d for feature extraction.
 func (x *extractor) prepare(d *text.Document) {
 	n := len(d.Tokens)
@@ -153,6 +152,7 @@ func (x *extractor) prepare(d *text.Document) {
 			*ti = tokInfo{}
 			x.word(ti, x.words[i])
 			ti.capsSent = caps
+			ti.sentFirst, ti.sentLimit = int32(s.First), int32(s.Limit)
 			ti.initial = i == s.First || isOpener(x.words[i-1])
 			if si == 0 && i == s.First {
 				ti.initial = true
@@ -183,6 +183,19 @@ func (x *extractor) prepare(d *text.Document) {
 					ti.gaz[ti.ngaz] = uint32(c)<<2 | pos
 					ti.ngaz++
 				}
+			}
+		}
+	}
+	if x.opts.Aggregate {
+		clear(x.firstOcc)
+		x.nextOcc = slices.Grow(x.nextOcc[:0], n)[:n]
+		for i := n - 1; i >= 0; i-- {
+			x.nextOcc[i] = -1
+			if c := x.toks[i].cap; c == capTitle || c == capUpper || c == capMixed {
+				if f, ok := x.firstOcc[x.toks[i].low]; ok {
+					x.nextOcc[i] = f
+				}
+				x.firstOcc[x.toks[i].low] = int32(i)
 			}
 		}
 	}
@@ -234,13 +247,16 @@ func capsSentence(words []string) bool {
 
 // word fills the lexical fields of ti.
 func (x *extractor) word(ti *tokInfo, w string) {
-	ti.word = hashString(w)
+	word := uint64(fnvOff)
 	rs := x.runes[:0]
 	nUpper, nLower, nDigit, nOther := 0, 0, 0, 0
 	shape := uint64(fnvOff)
 	short := uint64(fnvOff)
 	var last rune = -1
 	for i, r := range w {
+		r = typographic(r)
+		word ^= uint64(r)
+		word *= fnvPrime
 		var c rune
 		switch {
 		case unicode.IsUpper(r):
@@ -279,7 +295,7 @@ func (x *extractor) word(ti *tokInfo, w string) {
 		shape ^= '+'
 		shape *= fnvPrime
 	}
-	ti.shape, ti.short, ti.nrunes = shape, short, len(rs)
+	ti.word, ti.shape, ti.short, ti.nrunes = word, shape, short, len(rs)
 	ti.low = hashRunes(rs)
 	for k := 1; k <= 4 && k <= len(rs); k++ {
 		ti.pre[k-1] = hashRunes(rs[:k])
@@ -320,6 +336,20 @@ func (x *extractor) word(ti *tokInfo, w string) {
 			}
 		}
 	}
+}
+
+// typographic maps typographic quotes and dashes to the ASCII marks of the
+// training data ("“" -> '"', "’" -> '\”, "—" -> '-').
+func typographic(r rune) rune {
+	switch r {
+	case '“', '”', '„', '«', '»', '″':
+		return '"'
+	case '‘', '’', '‚', '′':
+		return '\''
+	case '—', '–', '‒', '―', '−':
+		return '-'
+	}
+	return r
 }
 
 // isTitleParts reports whether every hyphen part of w starts with a capital
@@ -434,6 +464,41 @@ func (x *extractor) features(dst []uint64, i, first, limit int) []uint64 {
 			ctx = 1
 		}
 		dst = append(dst, f3(tDocCase, uint64(x.docCase[t.low]), ctx, uint64(t.cap)))
+		if x.opts.Aggregate {
+			dst = x.aggregate(dst, i)
+		}
+	}
+	return dst
+}
+
+// maxAggregate bounds the other occurrences a token draws context from.
+const maxAggregate = 6
+
+// aggregate appends the neighbouring words of the other occurrences of
+// token i's word in the document ("Mr. Lavrov" elsewhere says Lavrov is a
+// person).
+func (x *extractor) aggregate(dst []uint64, i int) []uint64 {
+	n := 0
+	j, ok := x.firstOcc[x.toks[i].low]
+	if !ok {
+		return dst
+	}
+	for ; j >= 0; j = x.nextOcc[j] {
+		if int(j) == i {
+			continue
+		}
+		o := &x.toks[j]
+		l, r := uint64(none), uint64(none)
+		if j > o.sentFirst {
+			l = x.toks[j-1].low
+		}
+		if j+1 < o.sentLimit {
+			r = x.toks[j+1].low
+		}
+		dst = append(dst, f1(tAggL, l), f1(tAggR, r))
+		if n++; n == maxAggregate {
+			break
+		}
 	}
 	return dst
 }

@@ -193,6 +193,9 @@ type Options struct {
 	// History adds the types predicted earlier in the document for the
 	// same word as features.
 	History bool
+	// Aggregate adds the neighbouring words of the other occurrences of a
+	// capitalised word in the document as features.
+	Aggregate bool
 }
 
 func (o Options) flags() uint32 {
@@ -200,10 +203,13 @@ func (o Options) flags() uint32 {
 	if o.History {
 		f |= 1
 	}
+	if o.Aggregate {
+		f |= 2
+	}
 	return f
 }
 
-func optionsOf(f uint32) Options { return Options{History: f&1 != 0} }
+func optionsOf(f uint32) Options { return Options{History: f&1 != 0, Aggregate: f&2 != 0} }
 
 // Model is a trained sequence tagger (an averaged structured perceptron
 // over hashed features with first-order Viterbi decoding). It implements
@@ -213,8 +219,7 @@ type Model struct {
 	opts    Options
 	gz      *gazetteer.Gazetteer
 	trans   [numLabels + 1][numLabels]float32
-	keys    []uint32 // open-addressing table: feature key -> row
-	rows    []int32
+	table   []slot // open addressing: feature key -> row
 	mask    uint32
 	w       []float32 // row r holds w[r*numLabels : (r+1)*numLabels]
 	pool    sync.Pool // *scratch
@@ -234,11 +239,17 @@ func featureKey(h uint64) uint32 {
 	return k
 }
 
+// slot is an entry of the feature table; key 0 marks an empty slot.
+type slot struct {
+	key uint32
+	row int32
+}
+
 func (m *Model) row(k uint32) int32 {
 	for i := k & m.mask; ; i = (i + 1) & m.mask {
-		switch m.keys[i] {
+		switch s := m.table[i]; s.key {
 		case k:
-			return m.rows[i]
+			return s.row
 		case 0:
 			return -1
 		}
@@ -251,13 +262,13 @@ func (m *Model) build(keys []uint32) {
 	for size < uint32(len(keys))*2+1 {
 		size <<= 1
 	}
-	m.keys, m.rows, m.mask = make([]uint32, size), make([]int32, size), size-1
+	m.table, m.mask = make([]slot, size), size-1
 	for r, k := range keys {
 		i := k & m.mask
-		for m.keys[i] != 0 {
+		for m.table[i].key != 0 {
 			i = (i + 1) & m.mask
 		}
-		m.keys[i], m.rows[i] = k, int32(r)
+		m.table[i] = slot{k, int32(r)}
 	}
 }
 
@@ -274,7 +285,7 @@ func (m *Model) scratch() *scratch {
 	if s, ok := m.pool.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{x: newExtractor(m.gz)}
+	return &scratch{x: newExtractor(m.gz, m.opts)}
 }
 
 // Recognize implements Recognizer.
@@ -383,9 +394,9 @@ func (m *Model) writeBody(w *bufio.Writer) error {
 		row int32
 	}
 	fs := make([]feat, 0, len(m.w)/numLabels)
-	for i, k := range m.keys {
-		if k != 0 {
-			fs = append(fs, feat{k, m.rows[i]})
+	for _, s := range m.table {
+		if s.key != 0 {
+			fs = append(fs, feat{s.key, s.row})
 		}
 	}
 	slices.SortFunc(fs, func(a, b feat) int { return int(int64(a.key) - int64(b.key)) })

@@ -37,8 +37,8 @@ type TrainOptions struct {
 // DefaultTrainOptions are the settings the shipped model is trained with.
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{
-		Options:  Options{History: true},
-		Epochs:   12,
+		Options:  Options{History: true, Aggregate: true},
+		Epochs:   15,
 		Seed:     1,
 		MinCount: 1,
 		Prune:    0.5 * scale,
@@ -79,7 +79,7 @@ func Train(ctx context.Context, docs []AnnotatedDoc, gz *gazetteer.Gazetteer, op
 	t := &trainer{opts: opts, index: map[uint32]int32{}, c: 1}
 	// Count features, then index those seen often enough.
 	counts := map[uint32]int32{}
-	x := newExtractor(gz)
+	x := newExtractor(gz, opts.Options)
 	var buf []uint64
 	forEachFeatures := func(f func(d int, i int, hs []uint64)) {
 		for di := range docs {
@@ -324,11 +324,12 @@ func (t *trainer) prune(m *Model, prune float32) *Model {
 	}
 	var keys []uint32
 	var w []float32
-	for i, k := range m.keys {
+	for _, s := range m.table {
+		k := s.key
 		if k == 0 {
 			continue
 		}
-		row := m.w[int(m.rows[i])*numLabels : int(m.rows[i]+1)*numLabels]
+		row := m.w[int(s.row)*numLabels : int(s.row+1)*numLabels]
 		var q [numLabels]float32
 		keep := false
 		for y, v := range row {
