@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -277,5 +278,17 @@ func FuzzDetect(f *testing.F) {
 	f.Add("text/plain", []byte("https://x\n"))
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		_ = Detect(contentType, body)
+	})
+}
+
+func FuzzToUTF8(f *testing.F) {
+	f.Add([]byte(`<?xml version="1.0" encoding="windows-1252"?><rss>`+"\xe9"+`</rss>`), "")
+	f.Add([]byte("\xff\xfe<\x00r\x00"), "")
+	f.Add([]byte("caf\xe9"), "text/xml; charset=iso-8859-1")
+	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
+		out, err := toUTF8(body, contentType)
+		if err == nil && !utf8.Valid(out) {
+			t.Fatalf("invalid UTF-8 out of %q", body)
+		}
 	})
 }

@@ -126,6 +126,7 @@ type Response struct {
 type FetchOption func(*fetchOptions)
 
 type fetchOptions struct {
+	timeout      time.Duration
 	source       string
 	accept       string
 	maxBytes     int64
@@ -148,6 +149,16 @@ func WithMaxBytes(n int64) FetchOption {
 	return func(o *fetchOptions) {
 		if n > 0 {
 			o.maxBytes = n
+		}
+	}
+}
+
+// WithTimeout overrides Config.Timeout for this fetch, for example for a
+// large sitemap streamed through Open.
+func WithTimeout(d time.Duration) FetchOption {
+	return func(o *fetchOptions) {
+		if d > 0 {
+			o.timeout = d
 		}
 	}
 }
@@ -195,13 +206,13 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, opts ...FetchOption) 
 // same caps and timeouts as Fetch. The caller must Close the body; the
 // host's concurrency slot is held until then.
 func (c *Client) Open(ctx context.Context, rawURL string, opts ...FetchOption) (*Response, io.ReadCloser, error) {
-	o := fetchOptions{maxBytes: c.cfg.MaxBodyBytes, conditional: true, accept: DefaultAccept}
+	o := fetchOptions{maxBytes: c.cfg.MaxBodyBytes, conditional: true, accept: DefaultAccept, timeout: c.cfg.Timeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	ctx, cancelIdle := context.WithCancelCause(ctx)
-	ctx, cancelTotal := context.WithTimeoutCause(ctx, c.cfg.Timeout,
-		fmt.Errorf("%w: the whole fetch took longer than %s", ErrTimeout, c.cfg.Timeout))
+	ctx, cancelTotal := context.WithTimeoutCause(ctx, o.timeout,
+		fmt.Errorf("%w: the whole fetch took longer than %s", ErrTimeout, o.timeout))
 	cancel := func() { cancelTotal(); cancelIdle(nil) }
 
 	resp, hr, err := c.open(ctx, rawURL, o)

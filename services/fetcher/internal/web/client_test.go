@@ -752,3 +752,43 @@ func TestReasonAndRetryable(t *testing.T) {
 		}
 	}
 }
+
+func TestRobotsNetworkErrorNotCached(t *testing.T) {
+	var robotsHits atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			if robotsHits.Add(1) == 1 {
+				// Drop the connection without an answer.
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+				return
+			}
+			fmt.Fprint(w, "User-agent: *\nAllow: /\n")
+			return
+		}
+		fmt.Fprint(w, "page")
+	}))
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, Config{AllowHosts: loopback, MaxRetries: -1})
+	_, err := c.Fetch(context.Background(), srv.URL+"/a")
+	if err == nil || errors.Is(err, ErrRobots) || !Retryable(err) || !strings.Contains(err.Error(), "robots.txt") {
+		t.Fatalf("first Fetch = %v, want a retryable robots.txt network error", err)
+	}
+	if resp, err := c.Fetch(context.Background(), srv.URL+"/a"); err != nil || string(resp.Body) != "page" {
+		t.Fatalf("second Fetch = %v", err)
+	}
+	if robotsHits.Load() != 2 {
+		t.Errorf("robots.txt fetched %d times, want 2", robotsHits.Load())
+	}
+}
+
+func TestWithTimeout(t *testing.T) {
+	srv := newServer(t, "", func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	c := newTestClient(t, Config{AllowHosts: loopback, Timeout: time.Hour, ResponseHeaderTimeout: time.Hour})
+	_, err := c.Fetch(context.Background(), srv.URL+"/x", WithTimeout(100*time.Millisecond))
+	if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), "100ms") {
+		t.Fatalf("Fetch = %v, want the per-fetch timeout", err)
+	}
+}

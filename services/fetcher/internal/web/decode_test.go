@@ -104,3 +104,22 @@ func TestDecodeBodyCorrupt(t *testing.T) {
 		t.Errorf("corrupt gzip: %v, want ErrEncoding", err)
 	}
 }
+
+func FuzzDecodeBody(f *testing.F) {
+	f.Add([]byte("plain"), "")
+	f.Add(encodeForTest(f, "gzip", bytes.Repeat([]byte("z"), 5000)), "gzip")
+	f.Add(encodeForTest(f, "br", []byte("brotli body")), "br")
+	f.Add(encodeForTest(f, "deflate", []byte("zlib body")), "deflate")
+	f.Add(encodeForTest(f, "deflate-raw", []byte("raw body")), "deflate")
+	f.Fuzz(func(t *testing.T, body []byte, enc string) {
+		const max = 4096
+		r, err := decodeBody(bytes.NewReader(body), enc, max)
+		if err != nil {
+			return
+		}
+		out, err := io.ReadAll(r)
+		if len(out) > max {
+			t.Fatalf("%d bytes out, cap %d (err %v)", len(out), max, err)
+		}
+	})
+}

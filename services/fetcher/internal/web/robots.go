@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -110,9 +109,8 @@ func (c *Client) checkRobots(ctx context.Context, u *url.URL, source string) err
 }
 
 // fetchRobots fetches and parses origin's robots.txt. Following RFC 9309,
-// a 4xx means "allow all" and an unreachable file (network error, 429, 5xx)
-// means "disallow all" for RobotsErrorTTL. It fails only when the origin is
-// refused by the guard or ctx is done.
+// a 4xx means "allow all" and a 429 or 5xx means "disallow all" for
+// RobotsErrorTTL. A network error is returned, and not cached.
 func (c *Client) fetchRobots(ctx context.Context, origin, source string) (data *robotstxt.RobotsData, why string, ttl time.Duration, err error) {
 	u, err := url.Parse(origin + "/robots.txt")
 	if err != nil {
@@ -126,10 +124,11 @@ func (c *Client) fetchRobots(ctx context.Context, origin, source string) (data *
 	for hops := 0; ; hops++ {
 		resp, err := c.exchange(ctx, u, exchangeOptions{source: source, accept: "text/plain"})
 		if err != nil {
-			if errors.Is(err, ErrRefused) || ctx.Err() != nil {
-				return nil, "", 0, err
-			}
-			return unreachable(err.Error())
+			// Not cached: the next fetch tries again. RFC 9309 would read an
+			// unreachable robots.txt as "disallow all"; returning the
+			// network error says the same, keeps it retryable and counts it
+			// as what it is.
+			return nil, "", 0, fmt.Errorf("robots.txt: %w", err)
 		}
 		code := resp.StatusCode
 		if isRedirect(code) {
@@ -162,10 +161,7 @@ func (c *Client) fetchRobots(ctx context.Context, origin, source string) (data *
 		body, rerr := io.ReadAll(io.LimitReader(r, maxRobotsBytes))
 		resp.Body.Close()
 		if rerr != nil {
-			if ctx.Err() != nil {
-				return nil, "", 0, ctxErr(ctx)
-			}
-			return unreachable(rerr.Error())
+			return nil, "", 0, fmt.Errorf("robots.txt: %w", rerr)
 		}
 		data, perr := robotstxt.FromBytes(body)
 		if perr != nil {
