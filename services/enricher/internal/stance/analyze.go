@@ -84,6 +84,11 @@ func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
 		probs [numClasses]float64
 	}
 	perEnt := make([][]unitScore, len(ents))
+	// The model's relation features come from loose rules without
+	// anaphora, as in training.
+	loose := newRelationFinder(t, ms, nil)
+	loose.loose = true
+	var rels []relation
 	for lo := 0; lo < len(ms); {
 		sent := ms[lo].sent
 		hi := lo
@@ -92,8 +97,9 @@ func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
 		}
 		s := d.Sentences[sent]
 		inSent := ms[lo:hi]
+		rels = loose.sentence(s.First, s.Limit, rels[:0])
 		for _, e := range distinctEnts(inSent) {
-			u := unit{first: s.First, limit: s.Limit}
+			u := unit{first: s.First, limit: s.Limit, ent: e, rels: rels}
 			for _, m := range inSent {
 				if m.ent == e {
 					u.targets = append(u.targets, m.span)
@@ -145,7 +151,6 @@ func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
 		classes[i] = classOf(e.Type)
 	}
 	f := newRelationFinder(t, ms, classes)
-	var rels []relation
 	for si, s := range d.Sentences {
 		rels = f.sentence(s.First, s.Limit, rels[:0])
 		for _, r := range rels {

@@ -64,6 +64,8 @@ const (
 	tClause
 	tLexPosClause
 	tLexNegClause
+	tRelTarget
+	tRelHolder
 	numTemplates
 )
 
@@ -75,7 +77,7 @@ var templateNames = [numTemplates]string{
 	"lexp.s", "lexn.s", "lexp.o", "lexn.o", "lexp.but", "lexn.but",
 	"cue.opp.l", "cue.opp.r", "cue.sup.l", "cue.sup.r", "cue.passive", "cue.w.l", "cue.w.r",
 	"quote.in", "quote.sent", "speaker", "according", "pronoun", "possessive", "start",
-	"further1", "further2", "others", "by", "c", "lexp.c", "lexn.c",
+	"further1", "further2", "others", "by", "c", "lexp.c", "lexn.c", "rel.t", "rel.h",
 }
 
 // featureKey combines a template and a word hash.
@@ -121,6 +123,10 @@ type unit struct {
 	first, limit int // token range of the text
 	targets      []span
 	others       []span
+	// ent is the target's entity in rels, the stances found in the text
+	// (with loose rules: one side may be missing).
+	ent  int
+	rels []relation
 }
 
 // namer receives the name of each feature as it is extracted; only the
@@ -453,8 +459,21 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 	if len(u.others) > 0 {
 		add(tOthers, 0, 1, "")
 	}
+	for _, r := range u.rels {
+		if r.target == u.ent {
+			add(tRelTarget, relWords[r.dir+1], 1, relNames[r.dir+1])
+		}
+		if r.holder == u.ent {
+			add(tRelHolder, relWords[r.dir+1], 1, relNames[r.dir+1])
+		}
+	}
 	return dst
 }
+
+var (
+	relNames = [3]string{"oppose", "neutral", "support"}
+	relWords = [3]uint64{wordHash("oppose"), wordHash("neutral"), wordHash("support")}
+)
 
 var wordHashes = struct{ according uint64 }{wordHash("according")}
 

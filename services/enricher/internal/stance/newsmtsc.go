@@ -165,10 +165,37 @@ func newRecordDoc(r *Record) recordDoc {
 	return rd
 }
 
+// relations finds the loose stance relations of a prepared record, with
+// the targets as entities.
+func (rd recordDoc) relations(t *tokens) []relation {
+	var ms []mref
+	for i, spans := range rd.targets {
+		for _, s := range spans {
+			ms = append(ms, mref{span: s, ent: i})
+		}
+	}
+	slices.SortFunc(ms, func(a, b mref) int {
+		if a.first != b.first {
+			return a.first - b.first
+		}
+		return b.limit - a.limit
+	})
+	out := ms[:0]
+	for _, m := range ms {
+		if n := len(out); n > 0 && m.first < out[n-1].limit {
+			continue
+		}
+		out = append(out, m)
+	}
+	f := newRelationFinder(t, out, nil)
+	f.loose = true
+	return f.sentence(0, len(rd.doc.Tokens), nil)
+}
+
 // unitFor returns the classification unit of target i: the whole record,
 // with the other targets' mentions as others.
-func (rd recordDoc) unitFor(i int) unit {
-	u := unit{first: 0, limit: len(rd.doc.Tokens), targets: rd.targets[i]}
+func (rd recordDoc) unitFor(i int, rels []relation) unit {
+	u := unit{first: 0, limit: len(rd.doc.Tokens), targets: rd.targets[i], ent: i, rels: rels}
 	for j, spans := range rd.targets {
 		if j != i && (len(spans) == 0 || len(rd.targets[i]) == 0 || spans[0] != rd.targets[i][0]) {
 			u.others = append(u.others, spans...)
@@ -181,13 +208,14 @@ func (rd recordDoc) unitFor(i int) unit {
 func (a *Analyzer) classifyRecord(r *Record, t *tokens, buf []feature) [][numClasses]float64 {
 	rd := newRecordDoc(r)
 	a.prepare(rd.doc.Tokens, t)
+	rels := rd.relations(t)
 	out := make([][numClasses]float64, len(r.Targets))
 	for i := range r.Targets {
 		if len(rd.targets[i]) == 0 {
 			out[i] = [numClasses]float64{0, 1, 0}
 			continue
 		}
-		buf = extract(t, rd.unitFor(i), buf[:0], nil)
+		buf = extract(t, rd.unitFor(i, rels), buf[:0], nil)
 		out[i] = a.probs(buf)
 	}
 	return out

@@ -27,7 +27,7 @@ type TrainOptions struct {
 }
 
 // DefaultTrainOptions are the options the committed model was trained with.
-var DefaultTrainOptions = TrainOptions{Epochs: 20, Rate: 0.02, L2: 1e-4, MinCount: 2, Balanced: true, Seed: 1}
+var DefaultTrainOptions = TrainOptions{Epochs: 20, Rate: 0.01, L2: 1e-4, MinCount: 1, Balanced: true, Seed: 1}
 
 type example struct {
 	feats []feature
@@ -51,6 +51,7 @@ func examples(base *Analyzer, recs []*Record) ([]example, map[uint64]string, err
 	for _, r := range recs {
 		rd := newRecordDoc(r)
 		base.prepare(rd.doc.Tokens, &t)
+		rels := rd.relations(&t)
 		for i, tg := range r.Targets {
 			class, err := polarityClass(tg.Polarity)
 			if err != nil {
@@ -59,7 +60,7 @@ func examples(base *Analyzer, recs []*Record) ([]example, map[uint64]string, err
 			if len(rd.targets[i]) == 0 {
 				continue
 			}
-			feats := extract(&t, rd.unitFor(i), nil, namer)
+			feats := extract(&t, rd.unitFor(i, rels), nil, namer)
 			out = append(out, example{feats: dedupe(feats), class: class})
 		}
 	}
@@ -191,8 +192,10 @@ func Train(base *ModelFile, recs []*Record, opt TrainOptions) (*ModelFile, error
 		var v [numClasses]float32
 		zero := true
 		for c := range numClasses {
-			v[c] = float32(w[i][c])
-			if math.Abs(w[i][c]) >= 1e-4 {
+			// Three decimals keep the file small and change no decision
+			// measurably.
+			v[c] = float32(math.Round(w[i][c]*1000) / 1000)
+			if v[c] != 0 {
 				zero = false
 			}
 		}

@@ -40,6 +40,10 @@ type relationFinder struct {
 	startAt []int32 // token -> index in ms of the mention starting there, or -1
 	endAt   []int32 // token -> index in ms of the mention ending there (last token), or -1
 	inside  []bool  // token lies inside a mention
+	// loose keeps relations with only one side found, for the sentiment
+	// model's features: "X hit out at Trump" says something of Trump
+	// even when X is no entity.
+	loose bool
 }
 
 func newRelationFinder(t *tokens, ms []mref, classes []entityClass) *relationFinder {
@@ -142,6 +146,9 @@ func (f *relationFinder) verb(c *cue, i, end, lo, hi int, out []relation) []rela
 	if c.past && end < hi && t.info[end].flags&fBy != 0 {
 		holders := f.byAgent(end+1, hi)
 		targets := f.subjectLeft(i, lo)
+		if f.loose && len(holders) == 0 {
+			holders = []party{noParty}
+		}
 		if len(holders) == 0 || len(targets) == 0 {
 			return out
 		}
@@ -149,12 +156,21 @@ func (f *relationFinder) verb(c *cue, i, end, lo, hi int, out []relation) []rela
 		return f.emit(out, holders, targets, applyNegation(dir, neg), span{negStart, end})
 	}
 	holders := f.subjectLeft(i, lo)
-	if len(holders) == 0 || f.hypothetical(holders[0].sp, i, lo) {
+	if len(holders) > 0 && f.hypothetical(holders[0].sp, i, lo) {
 		return out
+	}
+	if len(holders) == 0 {
+		if !f.loose {
+			return out
+		}
+		holders = []party{noParty}
 	}
 	targets, flip, after := f.objectRight(end, hi, holders)
 	if len(targets) == 0 {
-		return out
+		if !f.loose || holders[0].ent < 0 {
+			return out
+		}
+		targets = []party{noParty}
 	}
 	if c.kind == kindDirective {
 		if after >= hi {
@@ -226,6 +242,9 @@ func (f *relationFinder) receive(i, end, lo, hi int, out []relation) []relation 
 	}
 	holders := f.byAgent(p+1, hi)
 	targets := f.subjectLeft(i, lo)
+	if f.loose && len(holders) == 0 {
+		holders = []party{noParty}
+	}
 	if len(holders) == 0 || len(targets) == 0 {
 		return out
 	}
@@ -642,7 +661,7 @@ func applyNegation(dir int8, negated bool) int8 {
 func (f *relationFinder) emit(out []relation, holders, targets []party, dir int8, cue span) []relation {
 	for _, h := range holders {
 		for _, tg := range targets {
-			if h.ent >= 0 && h.ent == tg.ent {
+			if h.ent >= 0 && h.ent == tg.ent || h.ent < 0 && tg.ent < 0 {
 				continue
 			}
 			r := relation{holder: h.ent, target: tg.ent, holderSpan: h.sp, targetSpan: tg.sp, dir: dir, cue: cue}
