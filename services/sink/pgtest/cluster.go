@@ -38,7 +38,7 @@ type Cluster struct {
 }
 
 // StartCluster creates a cluster in dir (a new temporary directory when
-// dir is empty) and starts its server, returning once it accepts
+// dir is empty, in memory where possible: see NEWSFLOW_PG_TMPDIR) and starts its server, returning once it accepts
 // connections. Close stops it.
 func StartCluster(ctx context.Context, dir string) (*Cluster, error) {
 	bin, err := Binaries()
@@ -52,7 +52,7 @@ func StartCluster(ctx context.Context, dir string) (*Cluster, error) {
 		}
 	}
 	if dir == "" {
-		if dir, err = os.MkdirTemp("", "newsflow-pg-"); err != nil {
+		if dir, err = os.MkdirTemp(tempBase(), "newsflow-pg-"); err != nil {
 			return nil, fmt.Errorf("pgtest: %w", err)
 		}
 		c.ownDir = true
@@ -91,6 +91,20 @@ func StartCluster(ctx context.Context, dir string) (*Cluster, error) {
 		return fail(err)
 	}
 	return c, nil
+}
+
+// tempBase returns where StartCluster makes its directory: $NEWSFLOW_PG_TMPDIR,
+// else /dev/shm when it is a directory anyone may write (memory: creating
+// databases is several times faster than on a busy disk), else the
+// system's temporary directory.
+func tempBase() string {
+	if d := os.Getenv(EnvTmp); d != "" {
+		return d
+	}
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() && fi.Mode().Perm()&0o002 != 0 {
+		return "/dev/shm"
+	}
+	return os.TempDir()
 }
 
 // Binaries returns the directory holding initdb and postgres: $NEWSFLOW_PG_BIN,

@@ -13,6 +13,8 @@
 //     (Start creates and drops a database on it; the role needs CREATEDB).
 //   - NEWSFLOW_PG_BIN: the directory of initdb and postgres; by default the
 //     directory of initdb on PATH, else the newest /usr/lib/postgresql/*/bin.
+//   - NEWSFLOW_PG_TMPDIR: where new clusters' directories go; by default
+//     /dev/shm when it exists (in memory), else the temporary directory.
 //   - CI=true: a test that cannot get a server fails instead of skipping.
 //
 // PostgreSQL refuses to run as root. When the process runs as root, the
@@ -40,6 +42,7 @@ import (
 const (
 	EnvDSN = "NEWSFLOW_TEST_PG_DSN"
 	EnvBin = "NEWSFLOW_PG_BIN"
+	EnvTmp = "NEWSFLOW_PG_TMPDIR"
 )
 
 // shared is the server of a test binary whose TestMain calls Main.

@@ -29,3 +29,15 @@ func open(t testing.TB, dsn string) *postgres.Store {
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t, pgtest.Start(t)) })
 }
+
+func BenchmarkUpsert(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		size   int
+		replay bool
+	}{{"new/batch=100", 100, false}, {"new/batch=1000", 1000, false}, {"replay/batch=100", 100, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			storetest.BenchUpsert(b, open(b, pgtest.Start(b)), bc.size, bc.replay)
+		})
+	}
+}

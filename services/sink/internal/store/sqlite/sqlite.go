@@ -131,7 +131,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", classify(err))
+		if c := classify(err); errors.Is(c, store.ErrUnavailable) {
+			err = c // a failure of the database, not of the migration
+		}
+		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	return nil
 }

@@ -26,3 +26,15 @@ func open(t testing.TB, path string) *sqlite.Store {
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t, filepath.Join(t.TempDir(), "news.db")) })
 }
+
+func BenchmarkUpsert(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		size   int
+		replay bool
+	}{{"new/batch=100", 100, false}, {"new/batch=1000", 1000, false}, {"replay/batch=100", 100, true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			storetest.BenchUpsert(b, open(b, filepath.Join(b.TempDir(), "news.db")), bc.size, bc.replay)
+		})
+	}
+}
