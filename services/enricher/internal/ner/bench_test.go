@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -112,4 +114,41 @@ func reportSpeed(b *testing.B, tokens int, cpuStart time.Duration) {
 	if cpu := cpuTime() - cpuStart; cpu > 0 {
 		b.ReportMetric(n/cpu.Seconds(), "tokens/cpu-s")
 	}
+}
+
+// BenchmarkResident loads the gazetteer and the model and tags the
+// validation set once; rss-MB is the resident set of the whole test
+// process afterwards (VmRSS), an upper bound for the tagger's share.
+func BenchmarkResident(b *testing.B) {
+	docs := loadValid(b)
+	for b.Loop() {
+		gz := testGazetteer
+		m, err := Load(gz)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, d := range docs {
+			m.Recognize(d.Doc)
+		}
+	}
+	runtime.GC()
+	if rss := residentMB(); rss > 0 {
+		b.ReportMetric(rss, "rss-MB")
+	}
+}
+
+func residentMB() float64 {
+	st, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(st), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err == nil {
+				return float64(kb) / 1024
+			}
+		}
+	}
+	return 0
 }

@@ -3,10 +3,12 @@ package ner
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/text"
 )
 
@@ -159,4 +161,57 @@ func FuzzReadCoNLL(f *testing.F) {
 			t.Fatalf("TagCoNLL wrote %d lines for %d", len(got), len(in))
 		}
 	})
+}
+
+// TestTagThenEvaluate checks that the command path (TagCoNLL, then
+// Evaluate on its output) scores the first documents of valid.txt exactly
+// like EvaluateRecognizer.
+func TestTagThenEvaluate(t *testing.T) {
+	dir := shareddata.Require(t)
+	raw, err := os.ReadFile(filepath.Join(dir, "ner", "conll2003", "valid.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first 40 documents keep the test quick under the race detector.
+	if i := nthIndex(raw, []byte(docStart), 41); i > 0 {
+		raw = raw[:i]
+	}
+	m, err := Load(testGazetteer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tagged bytes.Buffer
+	if err := TagCoNLL(bytes.NewReader(raw), &tagged, m); err != nil {
+		t.Fatal(err)
+	}
+	if in, out := bytes.Count(raw, []byte("\n")), bytes.Count(tagged.Bytes(), []byte("\n")); in != out {
+		t.Fatalf("TagCoNLL wrote %d lines for %d", out, in)
+	}
+	got, err := Evaluate(&tagged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := ReadCoNLL(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := EvaluateRecognizer(docs, m)
+	if got.Overall != want.Overall {
+		t.Errorf("Evaluate(TagCoNLL) = %+v, EvaluateRecognizer = %+v", got.Overall, want.Overall)
+	}
+}
+
+// nthIndex returns the index of the nth occurrence of sep in b, or -1.
+func nthIndex(b, sep []byte, n int) int {
+	off := 0
+	for k := 1; ; k++ {
+		i := bytes.Index(b[off:], sep)
+		if i < 0 {
+			return -1
+		}
+		if k == n {
+			return off + i
+		}
+		off += i + len(sep)
+	}
 }
