@@ -1,98 +1,124 @@
+// Command eval-extract scores the fetcher's article extraction on the
+// extraction benchmark in the shared data (../shared/data/extraction, or
+// $NEWSFLOW_SHARED_DATA/extraction), the way the benchmark's evaluate.py
+// does, for each extractor.
+//
+//	go run ./cmd/eval-extract [-pages] [-extractor combined,trafilatura,readability] [-dump DIR]
 package main
 
 import (
-	"bytes"
+	"errors"
+	"flag"
 	"fmt"
-	"log"
-	"net/url"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
-	readability "codeberg.org/readeck/go-readability/v2"
-	"github.com/markusmobius/go-trafilatura"
 	"github.com/newsflow/newsflow/services/fetcher/internal/extract"
 	"github.com/newsflow/newsflow/services/fetcher/internal/extract/evaluation"
 )
 
 func main() {
-	dir, err := evaluation.SharedDataDir()
-	if err != nil {
-		log.Fatal(err)
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "eval-extract:", err)
+		}
+		os.Exit(1)
 	}
-	pages, err := evaluation.LoadBenchmark(filepath.Join(dir, "extraction"))
-	if err != nil {
-		log.Fatal(err)
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("eval-extract", flag.ContinueOnError)
+	var (
+		dataDir    = fs.String("data", "", "extraction benchmark folder (default: <shared data>/extraction)")
+		extractors = fs.String("extractor", "combined,trafilatura,readability", "comma-separated extractors to score")
+		perPage    = fs.Bool("pages", false, "print per-page precision and recall")
+		dump       = fs.String("dump", "", "write each extracted text to DIR/<extractor>/<id>.txt")
+	)
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	truths := map[string]string{}
+	dir := *dataDir
+	if dir == "" {
+		shared, err := evaluation.SharedDataDir()
+		if err != nil {
+			return err
+		}
+		dir = filepath.Join(shared, "extraction")
+	}
+	pages, err := evaluation.LoadBenchmark(dir)
+	if err != nil {
+		return err
+	}
+	truths := make(map[string]string, len(pages))
 	for _, p := range pages {
 		truths[p.ID] = p.Body
 	}
-	type cfg struct {
-		name string
-		fn   func(p evaluation.Page) string
-	}
-	traf := func(focus trafilatura.ExtractionFocus, fb bool) func(p evaluation.Page) string {
-		return func(p evaluation.Page) string {
-			u, _ := url.Parse(p.URL)
-			r, err := trafilatura.Extract(bytes.NewReader(p.HTML), trafilatura.Options{OriginalURL: u, Focus: focus, EnableFallback: fb, ExcludeComments: true, HtmlDateMode: trafilatura.Disabled})
-			if err != nil {
-				return ""
-			}
-			return r.ContentText
+	fmt.Fprintf(out, "%d pages from %s\n\n", len(pages), dir)
+	fmt.Fprintf(out, "| extractor | precision | recall | F1 | accuracy | empty | title | byline | published | language | canonical | ms/page |\n")
+	fmt.Fprintf(out, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	var details strings.Builder
+	for _, name := range strings.Split(*extractors, ",") {
+		e, err := extract.ParseExtractor(strings.TrimSpace(name))
+		if err != nil {
+			return err
 		}
-	}
-	ext := func(e extract.Extractor) func(p evaluation.Page) string {
-		return func(p evaluation.Page) string {
-			a, _ := extract.Extract(p.HTML, extract.Options{URL: p.URL, Extractor: e})
-			return a.Text
-		}
-	}
-	cfgs := []cfg{
-		{"x-traf", ext(extract.Trafilatura)},
-		{"x-read", ext(extract.Readability)},
-		{"x-comb", ext(extract.Combined)},
-		{"traf-bal", traf(trafilatura.Balanced, false)},
-		{"traf-bal-fb", traf(trafilatura.Balanced, true)},
-		{"traf-rec", traf(trafilatura.FavorRecall, false)},
-		{"traf-rec-fb", traf(trafilatura.FavorRecall, true)},
-		{"traf-prec", traf(trafilatura.FavorPrecision, false)},
-		{"traf-prec-fb", traf(trafilatura.FavorPrecision, true)},
-		{"readability", func(p evaluation.Page) string {
-			u, _ := url.Parse(p.URL)
-			a, err := readability.FromReader(bytes.NewReader(p.HTML), u)
-			if err != nil || a.Node == nil {
-				return ""
-			}
-			var b strings.Builder
-			a.RenderText(&b)
-			return b.String()
-		}},
-	}
-	only := os.Getenv("ONLY")
-	for _, c := range cfgs {
-		if only != "" && !strings.Contains(","+only+",", ","+c.name+",") {
-			continue
-		}
-		preds := map[string]string{}
+		preds := make(map[string]string, len(pages))
+		var title, byline, published, lang, canonical int
+		langs := map[string]int{}
+		start := time.Now()
 		for _, p := range pages {
-			preds[p.ID] = c.fn(p)
-		}
-		if d := os.Getenv("DUMP"); d != "" {
-			os.MkdirAll(filepath.Join(d, c.name), 0o755)
-			for id, t := range preds {
-				os.WriteFile(filepath.Join(d, c.name, id[:8]+".txt"), []byte(t), 0o644)
+			art, err := extract.Extract(p.HTML, extract.Options{URL: p.URL, Extractor: e})
+			if err != nil && !errors.Is(err, extract.ErrNoContent) {
+				return fmt.Errorf("page %s: %w", p.ID, err)
+			}
+			preds[p.ID] = art.Text
+			count(&title, art.Title != "")
+			count(&byline, art.Byline != "")
+			count(&published, art.PublishedAt != nil)
+			count(&lang, art.Language != "")
+			count(&canonical, art.CanonicalURL != "")
+			langs[art.Language]++
+			if *dump != "" {
+				if err := write(filepath.Join(*dump, e.String(), p.ID+".txt"), art.Text); err != nil {
+					return err
+				}
 			}
 		}
+		elapsed := time.Since(start)
 		r, err := evaluation.Score(preds, truths)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
-		fmt.Printf("%-14s P=%.4f R=%.4f F1=%.4f Acc=%.3f\n", c.name, r.Precision, r.Recall, r.F1, r.Accuracy)
-		if os.Getenv("V") != "" {
+		empty := 0
+		for _, pr := range r.Pages {
+			count(&empty, pr.EmptyPrediction)
+		}
+		fmt.Fprintf(out, "| %s | %.4f | %.4f | **%.4f** | %.3f | %d | %d | %d | %d | %d | %d | %.0f |\n",
+			e, r.Precision, r.Recall, r.F1, r.Accuracy, empty, title, byline, published, lang, canonical,
+			float64(elapsed.Milliseconds())/float64(len(pages)))
+		fmt.Fprintf(&details, "\n%s languages: %v\n", e, langs)
+		if *perPage {
 			for _, pr := range r.Pages {
-				fmt.Printf("   %s P=%.3f R=%.3f\n", pr.ID[:8], pr.Counts.Precision(), pr.Counts.Recall())
+				fmt.Fprintf(&details, "  %s  P %.3f  R %.3f\n", pr.ID[:12], pr.Counts.Precision(), pr.Counts.Recall())
 			}
 		}
 	}
+	fmt.Fprint(out, details.String())
+	return nil
+}
+
+func count(n *int, ok bool) {
+	if ok {
+		*n++
+	}
+}
+
+func write(path, text string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
 }

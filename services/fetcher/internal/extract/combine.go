@@ -14,15 +14,20 @@ const (
 	// minParaSupport is the share of a paragraph's shingles readability must
 	// have for the paragraph to be kept.
 	minParaSupport = 0.5
+	// minInteriorTokens is the length from which an unsupported paragraph
+	// between two supported ones is kept anyway: readability may drop a
+	// long paragraph inside the article, while what it alone lacks there
+	// and is short is a heading, a callout or a caption.
+	minInteriorTokens = 25
 )
 
 // combine keeps the text both extractors agree on. Trafilatura's paragraphs
 // are the base (it is the more precise of the two); when readability found
 // essentially the same article, trafilatura's paragraphs that readability
-// does not have are dropped: they are most often a headline, a teaser, a
-// newsletter box or a list of related stories that only one algorithm let
-// through. When the two disagree on what the article is, or one found
-// nothing, the other is kept as is.
+// does not have are dropped, except long ones inside the article: they are
+// most often a headline, a teaser, a newsletter box or a list of related
+// stories that only one algorithm let through. When the two disagree on
+// what the article is, or one found nothing, the other is kept as is.
 func combine(traf, read *body) (*body, []*body) {
 	switch {
 	case traf == nil || len(traf.paras) == 0:
@@ -36,9 +41,20 @@ func combine(traf, read *body) (*body, []*body) {
 		return traf, []*body{read}
 	}
 	readTokens := " " + strings.Join(evaluation.Tokens(readText), " ") + " "
+	sup := make([]bool, len(traf.paras))
+	first, last := -1, -1
+	for i, p := range traf.paras {
+		if sup[i] = supported(p, readShingles, readTokens); sup[i] {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
 	kept := make([]string, 0, len(traf.paras))
-	for _, p := range traf.paras {
-		if supported(p, readShingles, readTokens) {
+	for i, p := range traf.paras {
+		interior := i > first && i < last
+		if sup[i] || interior && len(evaluation.Tokens(p)) >= minInteriorTokens {
 			kept = append(kept, p)
 		}
 	}

@@ -26,6 +26,8 @@ func TestCombine(t *testing.T) {
 		{"drops what readability lacks", []string{bodyA, extra, bodyB, bodyC}, []string{bodyA, bodyB, bodyC}, []string{bodyA, bodyB, bodyC}, "combined"},
 		{"keeps short paragraphs readability has", []string{"Key points", bodyA, bodyB}, []string{"Key points:", bodyA + " " + bodyB}, []string{"Key points", bodyA, bodyB}, "combined"},
 		{"drops short paragraphs readability lacks", []string{"Share this", bodyA, bodyB}, []string{bodyA, bodyB}, []string{bodyA, bodyB}, "combined"},
+		{"keeps a long paragraph inside the article", []string{bodyA, bodyB, bodyA, bodyC + " " + extra, bodyB, bodyA}, []string{bodyA, bodyB, bodyA, bodyB, bodyA}, []string{bodyA, bodyB, bodyA, bodyC + " " + extra, bodyB, bodyA}, "combined"},
+		{"drops a short one inside", []string{bodyA, "Most read today", bodyB}, []string{bodyA, bodyB}, []string{bodyA, bodyB}, "combined"},
 		{"disagreement keeps trafilatura", []string{bodyA, bodyB, bodyC}, []string{extra}, []string{bodyA, bodyB, bodyC}, "trafilatura"},
 		{"no trafilatura text uses readability", nil, []string{bodyA, bodyB}, []string{bodyA, bodyB}, "readability"},
 		{"no readability text keeps trafilatura", []string{bodyA}, nil, []string{bodyA}, "trafilatura"},

@@ -30,17 +30,21 @@ func (a *Article) fill(m pageMeta, chosen *body, others []*body) {
 	if a.Byline == "" {
 		a.Byline = cleanByline(pick(func(b *body) string { return b.byline }))
 	}
-	a.SiteName = firstNonEmpty(cleanField(m.siteName), pick(func(b *body) string { return b.siteName }))
+	a.SiteName = firstNonEmpty(cleanName(m.siteName), cleanName(pick(func(b *body) string { return b.siteName })))
 	a.PublishedAt = m.published
 	a.Language = language(a.Text, m.language)
 }
+
+// langSampleBytes bounds the text given to language detection, which is
+// costly and needs little.
+const langSampleBytes = 2048
 
 // language prefers a reliable detection from the text, then the page's
 // declaration, then an unreliable detection of a long enough text.
 func language(text, declared string) string {
 	sample := text
-	if len(sample) > 8192 {
-		sample = sample[:8192]
+	if len(sample) > langSampleBytes {
+		sample = sample[:langSampleBytes]
 		for !utf8.ValidString(sample) {
 			sample = sample[:len(sample)-1]
 		}
@@ -63,6 +67,15 @@ func language(text, declared string) string {
 func cleanField(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if utf8.RuneCountInString(s) > 300 {
+		return ""
+	}
+	return s
+}
+
+// cleanName drops values that are URLs rather than names.
+func cleanName(s string) string {
+	s = cleanField(s)
+	if strings.Contains(s, "://") {
 		return ""
 	}
 	return s
