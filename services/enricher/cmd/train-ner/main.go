@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/newsflow/newsflow/services/enricher/internal/gazetteer"
@@ -32,6 +33,7 @@ func main() {
 	history := flag.Bool("history", def.History, "use document prediction-history features")
 	aggregate := flag.Bool("aggregate", def.Aggregate, "use context aggregation over a word's other occurrences")
 	noDev := flag.Bool("no-dev", false, "do not score valid.txt after each epoch; keep the last epoch")
+	noGaz := flag.Bool("no-gazetteer", false, "ablation: train and score with an empty gazetteer (the model is not usable by the enricher)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	opts := def
@@ -40,13 +42,13 @@ func main() {
 	opts.Log = log
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, *data, *out, !*noDev, opts, log); err != nil {
+	if err := run(ctx, *data, *out, !*noDev, *noGaz, opts, log); err != nil {
 		log.Error("train-ner", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, data, out string, useDev bool, opts ner.TrainOptions, log *slog.Logger) error {
+func run(ctx context.Context, data, out string, useDev, noGaz bool, opts ner.TrainOptions, log *slog.Logger) error {
 	if data == "" {
 		d, err := shareddata.Dir()
 		if err != nil {
@@ -55,6 +57,10 @@ func run(ctx context.Context, data, out string, useDev bool, opts ner.TrainOptio
 		data = d
 	}
 	gz, err := gazetteer.Load()
+	if noGaz {
+		gz, err = gazetteer.Parse(strings.NewReader("C\tZZ\tNowhere\t\t\t\n"))
+		opts.Name += "-nogaz"
+	}
 	if err != nil {
 		return err
 	}

@@ -37,13 +37,51 @@ func Build(d *text.Document, spans []ner.Span, gz *gazetteer.Gazetteer) []Entity
 	}
 	b := builder{d: d, gz: gz, sentOf: sentenceIndex(d)}
 	for _, s := range spans {
-		b.add(s)
+		if s, ok := trim(d, s); ok {
+			b.add(s)
+		}
 	}
 	b.mergeSameName()
 	b.mergeFamilyNames()
 	b.mergeAcronyms()
 	return b.finish()
 }
+
+// trim drops function words that open a span at the start of a sentence
+// ("Since Diwali") and spans made only of titles ("Attorney General",
+// "CEO"), which taggers trained on older newswire sometimes return.
+func trim(d *text.Document, s ner.Span) (ner.Span, bool) {
+	for s.First < s.Limit && s.Limit-s.First > 1 && openers[strings.ToLower(d.Tokens[s.First].Text)] {
+		s.First++
+	}
+	for i := s.First; i < s.Limit; i++ {
+		w := strings.ToLower(strings.TrimSuffix(d.Tokens[i].Text, "."))
+		if !titles[w] && !openers[w] {
+			return s, true
+		}
+	}
+	return s, false
+}
+
+func set(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// openers are function words that start sentences, never names.
+var openers = set(`the a an and but or so since as at in on of for to from by with after before
+	when while if although though because this that these those there here he she it they we i
+	you his her its their our my your yes no not however meanwhile yet also then still`)
+
+// titles are words of titles and positions, not names on their own.
+var titles = set(`mr mrs ms dr prof sir president vice prime minister foreign deputy secretary
+	general attorney chief executive ceo cfo coo cto chairman chairwoman chair director
+	governor senator sen rep gov mayor ambassador spokesman spokeswoman spokesperson
+	king queen prince princess pope chancellor premier judge justice commander gen lt col
+	capt sgt maj adm officer manager founder head leader`)
 
 // group is an entity being built.
 type group struct {

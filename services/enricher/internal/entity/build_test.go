@@ -145,3 +145,17 @@ func TestSalience(t *testing.T) {
 		t.Errorf("Salience of no mentions = %v, want 0", got)
 	}
 }
+
+func TestBuildTrims(t *testing.T) {
+	d := text.Analyze("Since Diwali the CEO and the Attorney General met Ms. Letitia James.")
+	spans := spansOf(t, d, []string{"Since Diwali", "CEO", "Attorney General", "Letitia James"},
+		[]string{events.TypePerson, events.TypeOrganization, events.TypePerson, events.TypePerson})
+	got := map[string]bool{}
+	for _, e := range Build(d, spans, gz) {
+		got[e.Key] = true
+	}
+	want := map[string]bool{"person:diwali": true, "person:letitia-james": true}
+	if len(got) != len(want) || !got["person:diwali"] || !got["person:letitia-james"] {
+		t.Errorf("entities %v, want %v", got, want)
+	}
+}
