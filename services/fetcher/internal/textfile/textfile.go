@@ -145,8 +145,8 @@ func FirstSentence(s string, max int) string {
 func isAbbrevBefore(s string) bool {
 	i := strings.LastIndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r == '(' })
 	w := s[i+1:]
-	if utf8.RuneCountInString(w) == 1 || strings.Contains(w, ".") {
-		return true
+	if r, n := utf8.DecodeRuneInString(w); n == len(w) && unicode.IsUpper(r) || strings.Contains(w, ".") {
+		return true // an initial ("J. Smith") or an abbreviation ("U.S.")
 	}
 	switch strings.ToLower(w) {
 	case "mr", "mrs", "ms", "dr", "prof", "gen", "sen", "rep", "gov", "st", "lt", "col", "capt", "jr", "sr", "no", "vs":

@@ -78,8 +78,8 @@ func TestLongFirstSentenceIsCut(t *testing.T) {
 
 func TestSample(t *testing.T) {
 	path := filepath.Join("..", "..", "..", "..", "..", "shared", "samples", "moscow-talks-2021-10-20.txt")
-	if dir := os.Getenv("NEWSFLOW_SHARED"); dir != "" {
-		path = filepath.Join(dir, "samples", "moscow-talks-2021-10-20.txt")
+	if dir := os.Getenv("NEWSFLOW_SHARED_DATA"); dir != "" {
+		path = filepath.Join(dir, "..", "samples", "moscow-talks-2021-10-20.txt")
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
