@@ -60,8 +60,9 @@ const maxEvidence = 3
 
 // scratch holds the buffers of one Analyze call.
 type scratch struct {
-	t     tokens
-	feats []feature
+	t               tokens
+	feats           []feature
+	targets, others []span
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -98,8 +99,11 @@ func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
 		s := d.Sentences[sent]
 		inSent := ms[lo:hi]
 		rels = loose.sentence(s.First, s.Limit, rels[:0])
+		sc.feats = extract(t, unit{first: s.First, limit: s.Limit}, sc.feats[:0], nil, modeSentence)
+		base := a.scores(a.bias64(), sc.feats)
 		for _, e := range distinctEnts(inSent) {
-			u := unit{first: s.First, limit: s.Limit, ent: e, rels: rels}
+			u := unit{first: s.First, limit: s.Limit, ent: e, rels: rels,
+				targets: sc.targets[:0], others: sc.others[:0]}
 			for _, m := range inSent {
 				if m.ent == e {
 					u.targets = append(u.targets, m.span)
@@ -107,8 +111,9 @@ func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
 					u.others = append(u.others, m.span)
 				}
 			}
-			sc.feats = extract(t, u, sc.feats[:0], nil)
-			perEnt[e] = append(perEnt[e], unitScore{sent, a.probs(sc.feats)})
+			sc.targets, sc.others = u.targets, u.others
+			sc.feats = extract(t, u, sc.feats[:0], nil, modeUnit)
+			perEnt[e] = append(perEnt[e], unitScore{sent, softmax(a.scores(base, sc.feats))})
 		}
 		lo = hi
 	}

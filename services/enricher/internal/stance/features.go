@@ -133,8 +133,23 @@ type unit struct {
 // trainer uses it.
 type namer func(key uint64, name string)
 
+// Extraction modes. Features of the whole sentence do not depend on the
+// target, so Analyze scores them once per sentence (modeSentence) and adds
+// the target's own (modeUnit) for each entity there; training and NewsMTSC
+// use modeFull, which gives the same scores.
+type extractMode uint8
+
+const (
+	modeFull extractMode = iota
+	modeSentence
+	modeUnit
+)
+
+// clauseBoundary ends the clause of a target.
+const clauseBoundary = fClause | fBut | fRelative | fReport
+
 // extract appends the features of u to dst.
-func extract(t *tokens, u unit, dst []feature, name namer) []feature {
+func extract(t *tokens, u unit, dst []feature, name namer, mode extractMode) []feature {
 	add := func(tmpl int, word uint64, val float32, w string) {
 		k := featureKey(tmpl, word)
 		dst = append(dst, feature{k, val})
@@ -151,11 +166,13 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 		}
 		return lower(t.toks[i].Text)
 	}
-	add(tBias, 0, 1, "")
-
-	n := u.limit - u.first
-	if n <= 0 || len(u.targets) == 0 {
+	sentence := mode != modeUnit
+	target := mode != modeSentence
+	if u.limit <= u.first || (target && len(u.targets) == 0) {
 		return dst
+	}
+	if sentence {
+		add(tBias, 0, 1, "")
 	}
 	inTarget := func(i int) bool {
 		for _, s := range u.targets {
@@ -165,8 +182,7 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 		}
 		return false
 	}
-	// Signed distance from i to the nearest target token, and to the
-	// nearest other mention.
+	// Signed distance from i to the nearest token of spans.
 	dist := func(i int, spans []span) int {
 		best := 1 << 30
 		for _, s := range spans {
@@ -188,72 +204,91 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 
 	// The clauses holding a target: runs of tokens between punctuation,
 	// conjunctions of contrast, relative pronouns and reporting verbs.
-	inClause := func(i int) bool { return false }
-	{
-		var cl [64]bool
-		clause, targetClause := 0, uint64(0)
-		boundary := fClause | fBut | fRelative | fReport
+	var targetClauses uint64
+	if target {
+		clause := 0
 		for i := u.first; i < u.limit && clause < 64; i++ {
-			if t.info[i].flags&boundary != 0 {
+			if t.info[i].flags&clauseBoundary != 0 {
 				clause++
 				continue
 			}
 			if inTarget(i) {
-				targetClause |= 1 << uint(clause)
+				targetClauses |= 1 << uint(clause)
 			}
 		}
-		clause = 0
-		ids := make([]int8, u.limit-u.first)
-		for i := u.first; i < u.limit; i++ {
-			if t.info[i].flags&boundary != 0 {
-				clause++
-				ids[i-u.first] = -1
-				continue
-			}
-			if clause < 64 && targetClause&(1<<uint(clause)) != 0 {
-				ids[i-u.first] = 1
-			}
-		}
-		_ = cl
-		inClause = func(i int) bool { return ids[i-u.first] == 1 }
+	}
+
+	var main span
+	if target {
+		main = u.targets[0]
 	}
 	var clausePos, clauseNeg float32
 	var lexPos, lexNeg [6]float32
 	var sentPos, sentNeg, otherPos, otherNeg, butPos, butNeg float32
 	negScope := 0
+	clause := 0
 	afterBut := false
 	butBeforeTarget := false
-	main := u.targets[0]
 	for i := u.first; i < u.limit; i++ {
 		info := t.info[i]
-		if info.flags&fNegator != 0 {
+		switch {
+		case info.flags&fNegator != 0:
 			negScope = 4
-		} else if info.flags&fClause != 0 {
+		case info.flags&fClause != 0:
 			negScope = 0
+		}
+		boundary := info.flags&clauseBoundary != 0
+		if boundary {
+			clause++
 		}
 		if info.flags&fBut != 0 {
 			afterBut = true
-			if i < main.first {
+			if target && i < main.first {
 				butBeforeTarget = true
 			}
 		}
-		if inTarget(i) {
-			continue
-		}
-		d := dist(i, u.targets)
 		negated := negScope > 0 && info.flags&fNegator == 0
 		if negScope > 0 {
 			negScope--
 		}
-		if info.flags&fPunct == 0 && inClause(i) {
-			add(tClause, t.word[i], 1, wordName(i))
-		}
-		if info.flags&fPunct == 0 {
-			if negated {
-				add(tSentNeg, t.word[i], 1, wordName(i))
-			} else {
-				add(tSent, t.word[i], 1, wordName(i))
+		var v float32
+		if info.valence != 0 {
+			v = info.valence / 4
+			if i > u.first && t.info[i-1].boost != 0 {
+				v *= 1 + 2*t.info[i-1].boost
 			}
+			if negated {
+				v *= -0.74
+			}
+		}
+		// The sentence's words, but the target's; the target's words come
+		// off again in modeUnit.
+		if info.flags&fPunct == 0 {
+			tmpl := tSent
+			if negated {
+				tmpl = tSentNeg
+			}
+			switch {
+			case mode == modeSentence, mode == modeFull && !inTarget(i):
+				add(tmpl, t.word[i], 1, wordName(i))
+			case mode == modeUnit && inTarget(i):
+				add(tmpl, t.word[i], -1, "")
+			}
+		}
+		if sentence {
+			if v > 0 {
+				sentPos += v
+			} else {
+				sentNeg -= v
+			}
+		}
+		if !target || inTarget(i) {
+			continue
+		}
+		inClause := !boundary && clause < 64 && targetClauses&(1<<uint(clause)) != 0
+		d := dist(i, u.targets)
+		if info.flags&fPunct == 0 && inClause {
+			add(tClause, t.word[i], 1, wordName(i))
 		}
 		ad := abs(d)
 		bucket := -1
@@ -266,35 +301,18 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 			bucket = 2
 		}
 		if bucket >= 0 {
-			side := bucket
-			tmpl := tWordL1 + bucket
-			negTmpl := tNegWordL
+			tmpl, negTmpl := tWordL1+bucket, tNegWordL
 			if d > 0 {
-				side += 3
-				tmpl = tWordR1 + bucket
-				negTmpl = tNegWordR
+				tmpl, negTmpl = tWordR1+bucket, tNegWordR
 			}
-			_ = side
 			if negated {
 				add(negTmpl, t.word[i], 1, wordName(i))
 			} else {
 				add(tmpl, t.word[i], 1, wordName(i))
 			}
 		}
-		if info.valence != 0 {
-			v := info.valence / 4
-			if i > u.first && t.info[i-1].boost != 0 {
-				v *= 1 + 2*t.info[i-1].boost
-			}
-			if negated {
-				v *= -0.74
-			}
-			if v > 0 {
-				sentPos += v
-			} else {
-				sentNeg -= v
-			}
-			if inClause(i) {
+		if v != 0 {
+			if inClause {
 				if v > 0 {
 					clausePos += v
 				} else {
@@ -308,20 +326,13 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 					butNeg -= v
 				}
 			}
-			closerToOther := false
-			if len(u.others) > 0 {
-				if od := dist(i, u.others); abs(od) < ad {
-					closerToOther = true
-				}
-			}
-			switch {
-			case closerToOther:
+			if len(u.others) > 0 && abs(dist(i, u.others)) < ad {
 				if v > 0 {
 					otherPos += v
 				} else {
 					otherNeg -= v
 				}
-			default:
+			} else {
 				b := 2
 				switch {
 				case ad <= 3:
@@ -339,29 +350,44 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 				}
 			}
 		}
-		if c := info.cue; c != nil && (c.kind == kindVerb || c.kind == kindDirective) {
-			if ad <= 10 {
-				side := d > 0 // cue right of the target: the target is its subject
-				tmpl := tCueWordL
-				if side {
-					tmpl = tCueWordR
-				}
-				add(tmpl, t.word[i], 1, wordName(i))
-				switch {
-				case c.dir == dirOppose && !side:
-					add(tCueOpposeL, 0, 1, "")
-				case c.dir == dirOppose:
-					add(tCueOpposeR, 0, 1, "")
-				case c.dir == dirSupport && !side:
-					add(tCueSupportL, 0, 1, "")
-				case c.dir == dirSupport:
-					add(tCueSupportR, 0, 1, "")
-				}
-				if !side && i+1 < main.first && t.info[i+1].flags&fBy != 0 && c.dir != dirNeutral {
-					add(tCuePassiveBy, 0, float32(c.dir), "")
-				}
+		if c := info.cue; c != nil && (c.kind == kindVerb || c.kind == kindDirective) && ad <= 10 {
+			right := d > 0 // the cue follows the target: the target is its subject
+			tmpl := tCueWordL
+			if right {
+				tmpl = tCueWordR
+			}
+			add(tmpl, t.word[i], 1, wordName(i))
+			switch {
+			case c.dir == dirOppose && !right:
+				add(tCueOpposeL, 0, 1, "")
+			case c.dir == dirOppose:
+				add(tCueOpposeR, 0, 1, "")
+			case c.dir == dirSupport && !right:
+				add(tCueSupportL, 0, 1, "")
+			case c.dir == dirSupport:
+				add(tCueSupportR, 0, 1, "")
+			}
+			if !right && i+1 < main.first && t.info[i+1].flags&fBy != 0 && c.dir != dirNeutral {
+				add(tCuePassiveBy, 0, float32(c.dir), "")
 			}
 		}
+	}
+	if sentence {
+		if sentPos != 0 {
+			add(tLexPosSent, 0, capf(sentPos), "")
+		}
+		if sentNeg != 0 {
+			add(tLexNegSent, 0, capf(sentNeg), "")
+		}
+		for i := u.first; i < u.limit; i++ {
+			if t.info[i].flags&fQuote != 0 {
+				add(tSentQuote, 0, 1, "")
+				break
+			}
+		}
+	}
+	if !target {
+		return dst
 	}
 	for b := 0; b < 6; b++ {
 		if lexPos[b] != 0 {
@@ -371,29 +397,18 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 			add(tLexNegL1+b, 0, capf(lexNeg[b]), "")
 		}
 	}
-	if sentPos != 0 {
-		add(tLexPosSent, 0, capf(sentPos), "")
-	}
-	if sentNeg != 0 {
-		add(tLexNegSent, 0, capf(sentNeg), "")
-	}
-	if clausePos != 0 {
-		add(tLexPosClause, 0, capf(clausePos), "")
-	}
-	if clauseNeg != 0 {
-		add(tLexNegClause, 0, capf(clauseNeg), "")
-	}
-	if otherPos != 0 {
-		add(tLexPosOther, 0, capf(otherPos), "")
-	}
-	if otherNeg != 0 {
-		add(tLexNegOther, 0, capf(otherNeg), "")
-	}
-	if butBeforeTarget && butPos != 0 {
-		add(tLexPosAfterBut, 0, capf(butPos), "")
-	}
-	if butBeforeTarget && butNeg != 0 {
-		add(tLexNegAfterBut, 0, capf(butNeg), "")
+	for _, x := range []struct {
+		tmpl int
+		v    float32
+		ok   bool
+	}{
+		{tLexPosClause, clausePos, true}, {tLexNegClause, clauseNeg, true},
+		{tLexPosOther, otherPos, true}, {tLexNegOther, otherNeg, true},
+		{tLexPosAfterBut, butPos, butBeforeTarget}, {tLexNegAfterBut, butNeg, butBeforeTarget},
+	} {
+		if x.ok && x.v != 0 {
+			add(x.tmpl, 0, capf(x.v), "")
+		}
 	}
 
 	// Bigrams next to the main mention.
@@ -417,12 +432,6 @@ func extract(t *tokens, u unit, dst []feature, name namer) []feature {
 	// The target's position and role.
 	if t.quote[main.first] {
 		add(tInQuote, 0, 1, "")
-	}
-	for i := u.first; i < u.limit; i++ {
-		if t.info[i].flags&fQuote != 0 {
-			add(tSentQuote, 0, 1, "")
-			break
-		}
 	}
 	for _, s := range u.targets {
 		for i := s.limit; i < s.limit+2 && i < u.limit; i++ {

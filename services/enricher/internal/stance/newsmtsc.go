@@ -215,7 +215,7 @@ func (a *Analyzer) classifyRecord(r *Record, t *tokens, buf []feature) [][numCla
 			out[i] = [numClasses]float64{0, 1, 0}
 			continue
 		}
-		buf = extract(t, rd.unitFor(i, rels), buf[:0], nil)
+		buf = extract(t, rd.unitFor(i, rels), buf[:0], nil, modeFull)
 		out[i] = a.probs(buf)
 	}
 	return out

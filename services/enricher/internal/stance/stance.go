@@ -218,7 +218,15 @@ func buildWords(lexicon, boosters map[string]float32) map[uint64]tokInfo {
 
 // probs returns the class probabilities of one unit.
 func (a *Analyzer) probs(feats []feature) [numClasses]float64 {
-	s := [numClasses]float64{float64(a.bias[0]), float64(a.bias[1]), float64(a.bias[2])}
+	return softmax(a.scores(a.bias64(), feats))
+}
+
+func (a *Analyzer) bias64() [numClasses]float64 {
+	return [numClasses]float64{float64(a.bias[0]), float64(a.bias[1]), float64(a.bias[2])}
+}
+
+// scores adds the weights of feats to s.
+func (a *Analyzer) scores(s [numClasses]float64, feats []feature) [numClasses]float64 {
 	for _, f := range feats {
 		row, ok := a.index[f.key]
 		if !ok {
@@ -230,7 +238,7 @@ func (a *Analyzer) probs(feats []feature) [numClasses]float64 {
 		s[1] += v * float64(w[1])
 		s[2] += v * float64(w[2])
 	}
-	return softmax(s)
+	return s
 }
 
 func softmax(s [numClasses]float64) [numClasses]float64 {

@@ -60,7 +60,7 @@ func examples(base *Analyzer, recs []*Record) ([]example, map[uint64]string, err
 			if len(rd.targets[i]) == 0 {
 				continue
 			}
-			feats := extract(&t, rd.unitFor(i, rels), nil, namer)
+			feats := extract(&t, rd.unitFor(i, rels), nil, namer, modeFull)
 			out = append(out, example{feats: dedupe(feats), class: class})
 		}
 	}
