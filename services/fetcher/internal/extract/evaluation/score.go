@@ -5,6 +5,8 @@ package evaluation
 import (
 	"errors"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"unicode"
@@ -183,4 +185,61 @@ func Score(preds, truths map[string]string) (Report, error) {
 		r.Accuracy = float64(exact) / float64(len(ids))
 	}
 	return r, nil
+}
+
+// Spread is the standard deviation of the summary scores over bootstrap
+// resamples of the pages.
+type Spread struct {
+	Precision, Recall, F1 float64
+}
+
+// Bootstrap resamples the report's pages with replacement n times (with a
+// fixed seed, so the result is reproducible) and returns the standard
+// deviation of precision, recall and F1, like the ± of the published tables.
+func (r Report) Bootstrap(n int, seed uint64) Spread {
+	if len(r.Pages) == 0 || n < 2 {
+		return Spread{}
+	}
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	var ps, rs, fs []float64
+	for range n {
+		var pSum, rSum float64
+		var pN, rN int
+		for range r.Pages {
+			c := r.Pages[rng.IntN(len(r.Pages))].Counts
+			if c.TP+c.FP > 0 {
+				pSum += c.Precision()
+				pN++
+			}
+			if c.TP+c.FN > 0 {
+				rSum += c.Recall()
+				rN++
+			}
+		}
+		var p, rc, f float64
+		if pN > 0 {
+			p = pSum / float64(pN)
+		}
+		if rN > 0 {
+			rc = rSum / float64(rN)
+		}
+		if p+rc > 0 {
+			f = 2 * p * rc / (p + rc)
+		}
+		ps, rs, fs = append(ps, p), append(rs, rc), append(fs, f)
+	}
+	return Spread{Precision: stddev(ps), Recall: stddev(rs), F1: stddev(fs)}
+}
+
+func stddev(xs []float64) float64 {
+	var mean float64
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	var ss float64
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	return math.Sqrt(ss / float64(len(xs)-1))
 }

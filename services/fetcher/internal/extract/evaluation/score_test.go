@@ -144,3 +144,24 @@ func FuzzScorePage(f *testing.F) {
 		}
 	})
 }
+
+func TestBootstrap(t *testing.T) {
+	same, err := Score(map[string]string{"a": "x y z w", "b": "x y z w"}, map[string]string{"a": "x y z w", "b": "x y z w"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := same.Bootstrap(200, 1); s != (Spread{}) {
+		t.Errorf("identical pages: spread %+v, want zero", s)
+	}
+	mixed, err := Score(map[string]string{"a": "x y z w", "b": "q r s t", "c": "x y z w"}, map[string]string{"a": "x y z w", "b": "x y z w", "c": "x y z w"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, s2 := mixed.Bootstrap(200, 7), mixed.Bootstrap(200, 7)
+	if s1 != s2 {
+		t.Errorf("same seed, different spreads: %+v, %+v", s1, s2)
+	}
+	if s1.F1 <= 0 || s1.F1 > 0.5 || s1.Recall <= 0 {
+		t.Errorf("mixed pages: spread %+v, want a positive F1 spread below 0.5", s1)
+	}
+}
