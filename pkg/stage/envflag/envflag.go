@@ -127,7 +127,7 @@ func (f *FlagSet) Markdown(w io.Writer) {
 			def = "`" + def + "`"
 		}
 		rows = append(rows, fmt.Sprintf("| `-%s` | `%s` | %s | %s |", fl.Name, f.Env(fl.Name), def,
-			strings.ReplaceAll(fl.Usage, "|", `\|`)))
+			strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(fl.Usage)))
 	})
 	sort.Strings(rows)
 	for _, r := range rows {
