@@ -203,8 +203,9 @@ func (c *Client) Fetch(ctx context.Context, rawURL string, opts ...FetchOption) 
 
 // Open is Fetch for streaming: it returns once the headers of the final
 // answer are in, with the decoded body to read. Reading is bounded by the
-// same caps and timeouts as Fetch. The caller must Close the body; the
-// host's concurrency slot is held until then.
+// same caps and timeouts as Fetch: the total timeout runs until Close. The
+// caller must Close the body; the host's concurrency slot is held until
+// then.
 func (c *Client) Open(ctx context.Context, rawURL string, opts ...FetchOption) (*Response, io.ReadCloser, error) {
 	o := fetchOptions{maxBytes: c.cfg.MaxBodyBytes, conditional: true, accept: DefaultAccept, timeout: c.cfg.Timeout}
 	for _, opt := range opts {
@@ -229,9 +230,12 @@ func (c *Client) Open(ctx context.Context, rawURL string, opts ...FetchOption) (
 		return nil, nil, fmt.Errorf("fetch %s: %w", rawURL, err)
 	}
 	b := &body{r: r, raw: hr.Body, ctx: ctx, cancel: cancel}
-	b.idle = time.AfterFunc(c.cfg.IdleReadTimeout, func() {
+	// The idle timer runs only while a Read waits on the server, so a
+	// caller that pauses between reads is not cut off.
+	b.idle = time.AfterFunc(time.Hour, func() {
 		cancelIdle(fmt.Errorf("%w: no body bytes for %s", ErrTimeout, c.cfg.IdleReadTimeout))
 	})
+	b.idle.Stop()
 	b.idleAfter = c.cfg.IdleReadTimeout
 	b.onClose = func(readErr error, complete bool) {
 		if complete && readErr == nil && o.conditional && !o.deferSave {
@@ -495,8 +499,9 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	n, err := b.r.Read(p)
 	b.idle.Reset(b.idleAfter)
+	n, err := b.r.Read(p)
+	b.idle.Stop()
 	switch {
 	case err == io.EOF:
 		b.eof = true
