@@ -28,6 +28,7 @@ func main() {
 	out := flag.String("out", "services/enricher/internal/ner/model/ner.bin", "model file to write")
 	epochs := flag.Int("epochs", def.Epochs, "training epochs (the best on valid.txt is kept)")
 	seed := flag.Uint64("seed", def.Seed, "seed of the document order")
+	ensemble := flag.Int("ensemble", def.Ensemble, "average the weights of this many models trained with seeds seed, seed+1, ...")
 	minCount := flag.Int("min-count", def.MinCount, "drop features seen fewer times in training")
 	prune := flag.Float64("prune", float64(def.Prune), "drop features whose largest weight is smaller")
 	history := flag.Bool("history", def.History, "use document prediction-history features")
@@ -39,6 +40,7 @@ func main() {
 	opts := def
 	opts.Epochs, opts.Seed, opts.MinCount, opts.Prune, opts.History = *epochs, *seed, *minCount, float32(*prune), *history
 	opts.Aggregate = *aggregate
+	opts.Ensemble = *ensemble
 	opts.Log = log
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -30,6 +30,9 @@ type TrainOptions struct {
 	Dev []AnnotatedDoc
 	// Name prefixes the model version.
 	Name string
+	// Ensemble averages the weights of this many models trained with
+	// seeds Seed, Seed+1, ...; 0 or 1 trains one model.
+	Ensemble int
 	// Log receives progress; nil discards it.
 	Log *slog.Logger
 }
@@ -39,6 +42,7 @@ func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{
 		Options:  Options{History: true, Aggregate: true},
 		Epochs:   15,
+		Ensemble: 3,
 		Seed:     1,
 		MinCount: 1,
 		Prune:    0.5 * scale,
@@ -141,18 +145,59 @@ func Train(ctx context.Context, docs []AnnotatedDoc, gz *gazetteer.Gazetteer, op
 		td.offs = append(td.offs, int32(len(td.feats)))
 	})
 
+	var members []*Model
+	bestF1 := -1.0
+	for k := range max(opts.Ensemble, 1) {
+		seed := opts.Seed + uint64(k)
+		if k > 0 {
+			t.reset()
+		}
+		m, f, err := t.run(ctx, tds, gz, seed, start, log)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, m)
+		bestF1 = f
+	}
+	best := members[0]
+	if len(members) > 1 {
+		best = average(members)
+		if len(opts.Dev) > 0 {
+			bestF1 = EvaluateRecognizer(opts.Dev, best).Overall.F1()
+			log.Info("ensemble", "members", len(members), "dev_f1", fmt.Sprintf("%.4f", bestF1))
+		}
+	}
+	final := t.prune(best, opts.Prune)
+	final.version = fmt.Sprintf("%s-%s", opts.Name, final.digest())
+	log.Info("model", "version", final.version, "features", final.Features(), "best_dev_f1", fmt.Sprintf("%.4f", bestF1))
+	return final, nil
+}
+
+// reset zeroes the weights for another ensemble member.
+func (t *trainer) reset() {
+	clear(t.w)
+	clear(t.u)
+	t.tw, t.tu = [numLabels + 1][numLabels]float32{}, [numLabels + 1][numLabels]float32{}
+	t.c = 1
+}
+
+// run trains one model with documents shuffled by seed and returns the
+// averaged model of the best epoch on the dev documents (or of the last
+// epoch) and its dev F1.
+func (t *trainer) run(ctx context.Context, tds []trainDoc, gz *gazetteer.Gazetteer, seed uint64, start time.Time, log *slog.Logger) (*Model, float64, error) {
+	opts := t.opts
 	var best *Model
 	bestF1 := -1.0
 	order := make([]int, len(tds))
 	for i := range order {
 		order[i] = i
 	}
-	s := &scratch{x: x}
+	s := &scratch{x: newExtractor(gz, opts.Options)}
 	for epoch := 1; epoch <= opts.Epochs; epoch++ {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		rng := rand.New(rand.NewPCG(opts.Seed, uint64(epoch)))
+		rng := rand.New(rand.NewPCG(seed, uint64(epoch)))
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		errs, seen := 0, 0
 		for _, di := range order {
@@ -160,7 +205,7 @@ func Train(ctx context.Context, docs []AnnotatedDoc, gz *gazetteer.Gazetteer, op
 			seen += len(tds[di].gold)
 		}
 		m := t.model(gz)
-		attrs := []any{"epoch", epoch, "token_errors", errs, "token_error_rate", fmt.Sprintf("%.4f", float64(errs)/float64(seen)), "elapsed", time.Since(start).Round(time.Millisecond)}
+		attrs := []any{"seed", seed, "epoch", epoch, "token_errors", errs, "token_error_rate", fmt.Sprintf("%.4f", float64(errs)/float64(seen)), "elapsed", time.Since(start).Round(time.Millisecond)}
 		if len(opts.Dev) > 0 {
 			rep := EvaluateRecognizer(opts.Dev, m)
 			f := rep.Overall.F1()
@@ -173,10 +218,44 @@ func Train(ctx context.Context, docs []AnnotatedDoc, gz *gazetteer.Gazetteer, op
 		}
 		log.Info("epoch", attrs...)
 	}
-	final := t.prune(best, opts.Prune)
-	final.version = fmt.Sprintf("%s-%s", opts.Name, final.digest())
-	log.Info("model", "version", final.version, "features", final.Features(), "best_dev_f1", fmt.Sprintf("%.4f", bestF1))
-	return final, nil
+	return best, bestF1, nil
+}
+
+// average returns the model whose weights are the mean of the members'.
+func average(members []*Model) *Model {
+	out := &Model{opts: members[0].opts, gz: members[0].gz, version: members[0].version}
+	inv := 1 / float32(len(members))
+	sum := map[uint32]*[numLabels]float32{}
+	for _, m := range members {
+		for p := range numLabels + 1 {
+			for y := range numLabels {
+				out.trans[p][y] += m.trans[p][y] * inv
+			}
+		}
+		for _, s := range m.table {
+			if s.key == 0 {
+				continue
+			}
+			row := sum[s.key]
+			if row == nil {
+				row = new([numLabels]float32)
+				sum[s.key] = row
+			}
+			for y, v := range m.w[int(s.row)*numLabels : int(s.row+1)*numLabels] {
+				row[y] += v * inv
+			}
+		}
+	}
+	keys := make([]uint32, 0, len(sum))
+	for k := range sum {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		out.w = append(out.w, sum[k][:]...)
+	}
+	out.build(keys)
+	return out
 }
 
 // trainDoc runs one perceptron pass over a document and returns the number
