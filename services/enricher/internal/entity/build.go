@@ -23,7 +23,8 @@ import (
 // ("UN", "United Nations"); the same name tagged with different types, which
 // takes the most frequent type. A demonym ("Afghan") is a misc entity of its
 // own, except directly before a noun of the state ("the Afghan
-// government"), where it is a mention of the country.
+// government"), where it is a mention of the country. A misc name that the
+// gazetteer lists only as an organisation becomes an organisation.
 //
 // The canonical name is the gazetteer's name for linked places, otherwise the
 // longest form used in the article. Keys are events.EntityKey(type, name),
@@ -125,7 +126,7 @@ func (b *builder) add(s ner.Span) {
 	if g.linkKey != "" {
 		key = "link:" + g.linkKey
 	} else {
-		key = s.Type + ":" + gazetteer.Normalize(trimArticle(surface))
+		key = g.typ + ":" + gazetteer.Normalize(trimArticle(surface))
 	}
 	if b.byKey == nil {
 		b.byKey = map[string]*group{}
@@ -173,7 +174,14 @@ func (b *builder) link(g *group, s ner.Span, surface string) {
 		if s.Limit < len(b.d.Tokens) && stateNouns[strings.ToLower(b.d.Tokens[s.Limit].Text)] {
 			if c, ok := b.gz.CountryByDemonym(surface); ok {
 				g.typ, g.kind, g.country, g.name, g.linkKey = events.TypeLocation, events.PlaceCountry, c.Code, c.Name, "country:"+c.Code
+				return
 			}
+		}
+		// "Other" is the tagger's fallback type; a name the gazetteer
+		// knows only as an organisation is one ("the Taliban").
+		cl := b.gz.Classes(trimArticle(surface))
+		if cl&gazetteer.Organization != 0 && cl&^(gazetteer.Organization|gazetteer.SportsTeam) == 0 {
+			g.typ = events.TypeOrganization
 		}
 	}
 }

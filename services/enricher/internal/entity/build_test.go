@@ -159,3 +159,16 @@ func TestBuildTrims(t *testing.T) {
 		t.Errorf("entities %v, want %v", got, want)
 	}
 }
+
+func TestBuildGazetteerOrganisation(t *testing.T) {
+	d := text.Analyze("The Taliban met the Taliban. Afghan refugees fled.")
+	spans := spansOf(t, d, []string{"Taliban", "Taliban", "Afghan"},
+		[]string{events.TypeMisc, events.TypeOrganization, events.TypeMisc})
+	got := map[string]int{}
+	for _, e := range Build(d, spans, gz) {
+		got[e.Key] = len(e.Mentions)
+	}
+	if got["organization:taliban"] != 2 || got["misc:afghan"] != 1 || len(got) != 2 {
+		t.Errorf("entities %v, want organization:taliban (2) and misc:afghan (1)", got)
+	}
+}
