@@ -2,7 +2,10 @@ package pgtest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +30,7 @@ func query(t *testing.T, dsn, sql string, dest ...any) {
 	}
 }
 
-func exec(t *testing.T, dsn, sql string) {
+func execSQL(t *testing.T, dsn, sql string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -46,7 +49,7 @@ func TestStartGivesFreshDatabases(t *testing.T) {
 	if a == b {
 		t.Fatalf("two calls gave one database: %s", a)
 	}
-	exec(t, a, "CREATE TABLE x (v int); INSERT INTO x VALUES (1)")
+	execSQL(t, a, "CREATE TABLE x (v int); INSERT INTO x VALUES (1)")
 	var n int
 	query(t, b, "SELECT count(*) FROM pg_tables WHERE tablename = 'x'", &n)
 	if n != 0 {
@@ -88,7 +91,7 @@ func TestClusterRestartKeepsData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exec(t, dsn, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)")
+	execSQL(t, dsn, "CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)")
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -131,5 +134,65 @@ func TestStartClusterInGivenDir(t *testing.T) {
 	}
 	if _, err := os.Stat(dir + "/data/PG_VERSION"); err != nil {
 		t.Errorf("Close removed a directory it did not make: %v", err)
+	}
+}
+
+func TestExternalServer(t *testing.T) {
+	if os.Getenv(pgtest.EnvDSN) != "" {
+		t.Skip("already using an external server")
+	}
+	c := pgtest.NewCluster(t)
+	cfg, err := pgx.ParseConfig(c.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, server := range []string{
+		c.DSN(),
+		fmt.Sprintf("host=127.0.0.1 port=%d user=postgres dbname=postgres sslmode=disable", cfg.Port),
+	} {
+		t.Run(server, func(t *testing.T) {
+			t.Setenv(pgtest.EnvDSN, server)
+			var dsn string
+			t.Run("inner", func(t *testing.T) {
+				dsn = pgtest.Start(t)
+				got, err := pgx.ParseConfig(dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Port != cfg.Port || got.Database == "postgres" {
+					t.Errorf("Start gave %s, want a new database on port %d", dsn, cfg.Port)
+				}
+				var one int
+				query(t, dsn, "SELECT 1", &one)
+			})
+			if conn, err := pgx.Connect(t.Context(), dsn); err == nil {
+				conn.Close(context.Background())
+				t.Errorf("database of %s not dropped after its test", dsn)
+			}
+		})
+	}
+}
+
+// Without PostgreSQL a test skips, unless CI=true: then it fails. The test
+// runs itself in a child process with no binaries to find.
+func TestMissingPostgresSkipsOrFailsUnderCI(t *testing.T) {
+	if os.Getenv("PGTEST_CHILD") == "1" {
+		pgtest.Start(t)
+		t.Log("got a database")
+		return
+	}
+	for _, tc := range []struct {
+		ci, want string
+		fails    bool
+	}{{"", "--- SKIP", false}, {"true", "--- FAIL", true}} {
+		t.Run("CI="+tc.ci, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestMissingPostgresSkipsOrFailsUnderCI$", "-test.v")
+			cmd.Env = append(os.Environ(), "PGTEST_CHILD=1", "CI="+tc.ci,
+				pgtest.EnvBin+"="+t.TempDir(), pgtest.EnvDSN+"=")
+			out, err := cmd.CombinedOutput()
+			if (err != nil) != tc.fails || !strings.Contains(string(out), tc.want) {
+				t.Errorf("child exited with %v, want failure=%v and %q in:\n%s", err, tc.fails, tc.want, out)
+			}
+		})
 	}
 }
