@@ -1,5 +1,11 @@
 // Package ner finds the names of people, organisations, places and other
 // things (CoNLL-2003's PER, ORG, LOC and MISC) in analysed text.
+//
+// Model is the trained tagger the enricher uses: Load returns the model
+// embedded in the binary, Train and Write make a new one (see
+// cmd/train-ner). Rules is the rule-based tagger it replaced, kept as a
+// baseline. TagCoNLL, ReadCoNLL, Evaluate and EvaluateRecognizer read, tag
+// and score CoNLL-2003 files.
 package ner
 
 import (
