@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-MODULES   := pkg/events pkg/stage services/fetcher services/enricher services/sink deploy/local
+MODULES   := pkg/events pkg/stage services/fetcher services/enricher services/sink deploy/local deploy/tools tools/newsctl bench test/e2e
 PKGS      := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 BIN       ?= bin
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
