@@ -148,9 +148,16 @@ func (s *Store) try(ctx context.Context, it batch.Item) error {
 // write upserts the articles and, for those whose enrichment won, replaces
 // their entities and stances. Items are sorted by ID and unique.
 func write(ctx context.Context, tx pgx.Tx, items []batch.Item) error {
-	won, err := upsertArticles(ctx, tx, items)
-	if err != nil || len(won) == 0 {
-		return err
+	var won []batch.Item
+	for _, chunk := range chunks(items) {
+		w, err := upsertArticles(ctx, tx, chunk)
+		if err != nil {
+			return err
+		}
+		won = append(won, w...)
+	}
+	if len(won) == 0 {
+		return nil
 	}
 	ids := make([]string, len(won))
 	for i, it := range won {
@@ -164,6 +171,26 @@ func write(ctx context.Context, tx pgx.Tx, items []batch.Item) error {
 	}
 	queueStances(&q, won)
 	return tx.SendBatch(ctx, &q).Close()
+}
+
+// maxChunkBytes bounds the text sent in one statement, far below the 1 GB
+// limit of a PostgreSQL message, however large the batch's articles.
+const maxChunkBytes = 64 << 20
+
+// chunks splits items so that the title and body bytes of each part stay
+// under maxChunkBytes, or each part is one article.
+func chunks(items []batch.Item) [][]batch.Item {
+	var out [][]batch.Item
+	start, size := 0, 0
+	for i, it := range items {
+		n := len(it.Enriched.Article.Body) + len(it.Enriched.Article.Title)
+		if i > start && size+n > maxChunkBytes {
+			out = append(out, items[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	return append(out, items[start:])
 }
 
 const upsertArticlesSQL = `

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"time"
 
 	"modernc.org/sqlite"
@@ -85,6 +86,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.w.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	s.r.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	return s, nil
 }
 

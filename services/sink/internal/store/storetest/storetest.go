@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -175,11 +176,16 @@ func testRoundTrip(t *testing.T, open Open) {
 	old.Article.PublishedAt = &t0
 	old.EnrichedAt = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
 
+	huge := Article(6, 0)
+	huge.Article.Body += strings.Repeat("Ünïcödé filler. ", (events.MaxBodyBytes-len(huge.Article.Body))/len("Ünïcödé filler. "))
+	huge.Article.ContentHash = events.ContentHash(huge.Article.Body)
+
 	tests := []struct {
 		name string
 		a    events.EnrichedArticle
 	}{
 		{"full", Article(0, 0)},
+		{"body at the size limit", huge},
 		{"minimal", minimalArticle()},
 		{"empty lists", emptyLists},
 		{"no sentiment", noSentiment},
