@@ -34,7 +34,7 @@ func main() {
 }
 
 func run() error {
-	opt := stance.DefaultTrainOptions
+	opt := stance.DefaultTrainOptions()
 	data := flag.String("data", "../shared/data", "the shared data folder (holds sentiment/newsmtsc)")
 	out := flag.String("out", "", "where to write the model file (gzip-compressed JSON); empty: do not write")
 	cv := flag.Int("cv", 0, "if > 1, also report a k-fold cross-validation on train")
@@ -44,6 +44,7 @@ func run() error {
 	flag.IntVar(&opt.MinCount, "min-count", opt.MinCount, "drop features seen in fewer examples")
 	flag.BoolVar(&opt.Balanced, "balanced", opt.Balanced, "weight classes by inverse frequency")
 	flag.Uint64Var(&opt.Seed, "seed", opt.Seed, "shuffle seed")
+	flag.IntVar(&opt.Runs, "runs", opt.Runs, "models (seeds) whose weights are averaged")
 	flag.Parse()
 
 	dir := filepath.Join(*data, "sentiment", "newsmtsc")

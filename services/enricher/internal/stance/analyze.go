@@ -3,7 +3,6 @@ package stance
 import (
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/services/enricher/internal/entity"
@@ -65,14 +64,15 @@ type scratch struct {
 	targets, others []span
 }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
-
 // Analyze tags the entities of d: their sentiment, the stances between
 // them, and the document's tone. Mentions must index d's tokens and
 // sentences; mentions that do not are ignored.
 func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
-	sc := scratchPool.Get().(*scratch)
-	defer scratchPool.Put(sc)
+	sc, _ := a.scratch.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	defer a.scratch.Put(sc)
 	t := &sc.t
 	a.prepare(d.Tokens, t)
 

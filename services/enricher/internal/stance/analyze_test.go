@@ -85,7 +85,7 @@ func baseForTest(t *testing.T) *ModelFile {
 // the two model files are identical, and the model classifies sentences it
 // has not seen.
 func TestTrainLearnsAndIsDeterministic(t *testing.T) {
-	opt := DefaultTrainOptions
+	opt := DefaultTrainOptions()
 	m1, err := Train(baseForTest(t), synthetic(60), opt)
 	if err != nil {
 		t.Fatal(err)

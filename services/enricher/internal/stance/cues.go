@@ -44,9 +44,10 @@ type cue struct {
 	// particles must follow the cue for it to apply ("hit out at"); a
 	// determiner may sit between them ("threw its weight behind").
 	particles []uint64
-	alt       *cue // the same word with other particles
-	passive   bool // the form is a past participle
-	past      bool
+	// after, if set, must follow the target ("charged Y with").
+	after uint64
+	alt   *cue // the same word with other particles
+	past  bool // the form is a past tense or participle
 }
 
 // verbForms returns the inflections of a regular verb base, or of
@@ -68,8 +69,9 @@ func verbForms(spec string) (forms []string, past []string) {
 	return []string{b, b + "s", b + "ed", b + "ing"}, []string{b + "ed"}
 }
 
-// cueTable is the stance vocabulary: word forms to cues. Entries are
-// "verb forms" or "verb forms + particles".
+// cueEntry is one line of the stance vocabulary: the forms of a word (see
+// verbForms), the particles that must follow it, and, prefixed with "+",
+// the word that must follow its target ("charged Y with").
 type cueEntry struct {
 	spec      string
 	particles string
@@ -116,6 +118,7 @@ var cueEntries = []cueEntry{
 	{"fall|falls|fell|falling", "out with", dirOppose, kindVerb}, {"crack|cracks|cracked|cracking", "down on", dirOppose, kindVerb},
 	{"push|pushes|pushed|pushing", "back against", dirOppose, kindVerb},
 	{"come|comes|came|coming", "out against", dirOppose, kindVerb},
+	{"charge", "+with", dirOppose, kindVerb}, {"protest", "to", dirOppose, kindVerb},
 	{"-|fines|fined|fining", "", dirOppose, kindVerb}, {"suspend", "", dirOppose, kindVerb},
 	{"censure", "", dirOppose, kindVerb}, {"block", "", dirOppose, kindVerb},
 	{"downgrade", "", dirOppose, kindVerb}, {"reprimand", "", dirOppose, kindVerb},
@@ -173,7 +176,9 @@ var cueEntries = []cueEntry{
 	{"signal", "", dirNeutral, kindGive}, {"show", "", dirNeutral, kindGive},
 	{"extend", "", dirNeutral, kindGive}, {"heap", "", dirNeutral, kindGive},
 	{"pour", "", dirNeutral, kindGive}, {"grant", "", dirNeutral, kindGive},
-	{"provide", "", dirNeutral, kindGive},
+	{"provide", "", dirNeutral, kindGive}, {"impose", "", dirNeutral, kindGive},
+	{"slap|slaps|slapped|slapping", "", dirNeutral, kindGive}, {"level|levels|levelled|levelling", "", dirNeutral, kindGive},
+	{"-|-|leveled|leveling", "", dirNeutral, kindGive},
 	{"withhold|withholds|withheld|withholding", "", dirOppose, kindGive},
 	{"deny|denies|denied|denying", "", dirOppose, kindGive},
 

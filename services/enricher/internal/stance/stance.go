@@ -19,6 +19,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/newsflow/newsflow/pkg/events"
 )
@@ -63,6 +64,7 @@ type Analyzer struct {
 	index   map[uint64]int32
 	weights [][numClasses]float32
 	bias    [numClasses]float32
+	scratch sync.Pool // of *scratch, the buffers of Analyze
 }
 
 // Load returns the analyzer built into the binary.
@@ -185,7 +187,12 @@ func buildWords(lexicon, boosters map[string]float32) map[uint64]tokInfo {
 			forms, past = []string{e.spec}, nil
 		}
 		var parts []uint64
+		var after uint64
 		for _, p := range strings.Fields(e.particles) {
+			if w, ok := strings.CutPrefix(p, "+"); ok {
+				after = wordHash(w)
+				continue
+			}
 			parts = append(parts, wordHash(p))
 		}
 		for _, f := range forms {
@@ -196,7 +203,7 @@ func buildWords(lexicon, boosters map[string]float32) map[uint64]tokInfo {
 			for _, p := range past {
 				isPast = isPast || p == f
 			}
-			c := &cue{dir: e.dir, kind: e.kind, particles: parts, passive: isPast, past: isPast}
+			c := &cue{dir: e.dir, kind: e.kind, particles: parts, after: after, past: isPast}
 			h := wordHash(f)
 			info := words[h]
 			// Cues with particles are tried first: "call on" before "call".

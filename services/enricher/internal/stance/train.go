@@ -24,10 +24,16 @@ type TrainOptions struct {
 	// Seed fixes the order of examples; training is deterministic for a
 	// given seed and data.
 	Seed uint64
+	// Runs is the number of models, trained with seeds Seed, Seed+1, ...,
+	// whose weights are averaged; 0 means 1.
+	Runs int
 }
 
-// DefaultTrainOptions are the options the committed model was trained with.
-var DefaultTrainOptions = TrainOptions{Epochs: 20, Rate: 0.01, L2: 1e-4, MinCount: 1, Balanced: true, Seed: 1}
+// DefaultTrainOptions returns the options the committed model was trained
+// with.
+func DefaultTrainOptions() TrainOptions {
+	return TrainOptions{Epochs: 20, Rate: 0.01, L2: 1e-4, MinCount: 1, Balanced: true, Seed: 1}
+}
 
 type example struct {
 	feats []feature
@@ -129,53 +135,59 @@ func Train(base *ModelFile, recs []*Record, opt TrainOptions) (*ModelFile, error
 		}
 	}
 
-	rng := rand.New(rand.NewPCG(opt.Seed, opt.Seed^0x5eed))
-	order := make([]int, len(exs))
-	for i := range order {
-		order[i] = i
-	}
+	runs := max(opt.Runs, 1)
 	rows := make([]int, 0, 256)
-	// The model is the average of the weights after each epoch, which is
-	// steadier than the last weights.
+	// The model is the average of the weights after each epoch of each
+	// run, which is steadier than the last weights of one.
 	avg := make([][numClasses]float64, len(keys))
-	for epoch := 0; epoch < opt.Epochs; epoch++ {
-		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
-		for _, ei := range order {
-			ex := exs[ei]
-			rows = rows[:0]
-			var s [numClasses]float64
-			for _, f := range ex.feats {
-				r, ok := index[f.key]
-				if !ok {
-					rows = append(rows, -1)
-					continue
-				}
-				rows = append(rows, r)
-				for c := range numClasses {
-					s[c] += float64(f.val) * w[r][c]
-				}
-			}
-			p := softmax(s)
-			for c := range numClasses {
-				y := 0.0
-				if c == ex.class {
-					y = 1
-				}
-				grad := (p[c] - y) * classWeight[ex.class]
-				for fi, f := range ex.feats {
-					r := rows[fi]
-					if r < 0 {
+	order := make([]int, len(exs))
+	for run := range runs {
+		seed := opt.Seed + uint64(run)
+		rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
+		for i := range order {
+			order[i] = i
+		}
+		clear(w)
+		clear(g2)
+		for epoch := 0; epoch < opt.Epochs; epoch++ {
+			rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+			for _, ei := range order {
+				ex := exs[ei]
+				rows = rows[:0]
+				var s [numClasses]float64
+				for _, f := range ex.feats {
+					r, ok := index[f.key]
+					if !ok {
+						rows = append(rows, -1)
 						continue
 					}
-					gr := grad*float64(f.val) + opt.L2*w[r][c]
-					g2[r][c] += gr * gr
-					w[r][c] -= opt.Rate * gr / (math.Sqrt(g2[r][c]) + 1e-8)
+					rows = append(rows, r)
+					for c := range numClasses {
+						s[c] += float64(f.val) * w[r][c]
+					}
+				}
+				p := softmax(s)
+				for c := range numClasses {
+					y := 0.0
+					if c == ex.class {
+						y = 1
+					}
+					grad := (p[c] - y) * classWeight[ex.class]
+					for fi, f := range ex.feats {
+						r := rows[fi]
+						if r < 0 {
+							continue
+						}
+						gr := grad*float64(f.val) + opt.L2*w[r][c]
+						g2[r][c] += gr * gr
+						w[r][c] -= opt.Rate * gr / (math.Sqrt(g2[r][c]) + 1e-8)
+					}
 				}
 			}
-		}
-		for i := range w {
-			for c := range numClasses {
-				avg[i][c] += w[i][c] / float64(opt.Epochs)
+			for i := range w {
+				for c := range numClasses {
+					avg[i][c] += w[i][c] / float64(opt.Epochs*runs)
+				}
 			}
 		}
 	}

@@ -172,6 +172,9 @@ func (f *relationFinder) verb(c *cue, i, end, lo, hi int, out []relation) []rela
 		}
 		targets = []party{noParty}
 	}
+	if c.after != 0 && (after >= hi || t.word[after] != c.after) {
+		return out
+	}
 	if c.kind == kindDirective {
 		if after >= hi {
 			return out
@@ -689,7 +692,7 @@ var hashes = struct {
 	by: wordHash("by"), on: wordHash("on"), upon: wordHash("upon"), the: wordHash("the"),
 	givePreps: map[uint64]bool{wordHash("to"): true, wordHash("for"): true, wordHash("of"): true,
 		wordHash("behind"): true, wordHash("toward"): true, wordHash("towards"): true,
-		wordHash("on"): true, wordHash("against"): true, wordHash("in"): true},
+		wordHash("on"): true, wordHash("against"): true, wordHash("in"): true, wordHash("at"): true},
 }
 
 func stanceName(dir int8) string {
