@@ -150,7 +150,7 @@ func Parse(r io.Reader) (*Gazetteer, error) {
 			if err := bad(6); err != nil {
 				return nil, err
 			}
-			c := CountryInfo{Code: f[1], Name: f[2], Capital: f[4], Continent: f[5]}
+			c := CountryInfo{Code: strings.ToUpper(f[1]), Name: f[2], Capital: f[4], Continent: f[5]}
 			if f[3] != "" {
 				c.Aliases = strings.Split(f[3], "|")
 			}
@@ -221,7 +221,7 @@ func Parse(r io.Reader) (*Gazetteer, error) {
 		return nil, fmt.Errorf("gazetteer: %w", err)
 	}
 	for _, d := range demonyms {
-		i, ok := g.byCode[d[0]]
+		i, ok := g.byCode[strings.ToUpper(d[0])]
 		if !ok {
 			continue // continents, languages, states: no country
 		}

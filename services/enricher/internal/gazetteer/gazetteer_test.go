@@ -162,3 +162,26 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+func FuzzParse(f *testing.F) {
+	f.Add("C\tRU\tRussia\tRussian Federation\tMoscow\tAsia\nD\tRU\tRussian\nT\tMoscow\tRU\tPPLC\t100\nL\tun\tOrganization\nP\tSergey\n")
+	f.Add("# comment\nC\tXX\tX\t\t\t\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		g, err := Parse(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, c := range g.Countries() {
+			if got, ok := g.CountryByCode(c.Code); !ok || got.Code != c.Code {
+				t.Fatalf("country %q not found by its code", c.Code)
+			}
+		}
+		words := strings.Fields(s)
+		m := g.Matcher(words)
+		for i := range words {
+			if n, _ := m.Longest(i); i+n > len(words) {
+				t.Fatalf("match of %d words at %d runs past %d words", n, i, len(words))
+			}
+		}
+	})
+}

@@ -215,3 +215,21 @@ func nthIndex(b, sep []byte, n int) int {
 		off += i + len(sep)
 	}
 }
+
+func FuzzEvaluate(f *testing.F) {
+	f.Add("-DOCSTART- -X- O O\n\nPeter NNP B-PER B-PER\nParis NNP B-LOC I-PER\n\nx O O\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := Evaluate(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		for _, sc := range append(r.Types, r.Overall) {
+			if sc.Correct > sc.Gold || sc.Correct > sc.Pred {
+				t.Fatalf("%s: more correct than gold or predicted: %+v", sc.Type, sc)
+			}
+			if f := sc.F1(); f < 0 || f > 1 {
+				t.Fatalf("%s: F1 %v", sc.Type, f)
+			}
+		}
+	})
+}
