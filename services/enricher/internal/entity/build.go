@@ -30,8 +30,9 @@ import (
 // longest form used in the article. Keys are events.EntityKey(type, name),
 // with the country code appended for linked cities ("location:moscow-ru").
 // Salience is in [0, 1]: see Salience. Entities are ordered by salience,
-// most salient first, then by first mention. gz may be nil: nothing is
-// linked then.
+// most salient first, then by first mention; each has a non-empty key slug
+// and at most events.MaxMentions mentions, as events validation requires.
+// gz may be nil: nothing is linked then.
 func Build(d *text.Document, spans []ner.Span, gz *gazetteer.Gazetteer) []Entity {
 	if len(spans) == 0 {
 		return nil
@@ -334,7 +335,13 @@ func (b *builder) finish() []Entity {
 		}
 		name := g.name
 		if name == "" {
-			name = trimArticle(longest(g))
+			name = strings.TrimSpace(trimArticle(longest(g)))
+		}
+		if events.Slug(name) == "" {
+			continue // no letters or digits to make a key from ("&", "--")
+		}
+		if !isCountryCode(g.country) {
+			g.kind, g.country = "", ""
 		}
 		key := events.EntityKey(g.typ, name)
 		if g.kind == events.PlaceCity {
@@ -353,6 +360,11 @@ func (b *builder) finish() []Entity {
 		byKey[key] = len(out)
 		out = append(out, e)
 	}
+	for i := range out {
+		if len(out[i].Mentions) > events.MaxMentions {
+			out[i].Mentions = out[i].Mentions[:events.MaxMentions]
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Entity) int {
 		if c := cmp.Compare(b.Salience, a.Salience); c != 0 {
 			return c
@@ -360,6 +372,10 @@ func (b *builder) finish() []Entity {
 		return cmp.Compare(a.Mentions[0].Start, b.Mentions[0].Start)
 	})
 	return out
+}
+
+func isCountryCode(s string) bool {
+	return s == "" || len(s) == 2 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z'
 }
 
 // Salience scores how central an entity with mentions is to a document of

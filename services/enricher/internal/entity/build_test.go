@@ -172,3 +172,12 @@ func TestBuildGazetteerOrganisation(t *testing.T) {
 		t.Errorf("entities %v, want organization:taliban (2) and misc:afghan (1)", got)
 	}
 }
+
+func TestBuildDropsKeylessNames(t *testing.T) {
+	d := text.Analyze("He said -- and & then Moscow.")
+	spans := []ner.Span{{First: 2, Limit: 3, Type: events.TypeMisc}, {First: 4, Limit: 5, Type: events.TypeOrganization}, {First: 6, Limit: 7, Type: events.TypeLocation}}
+	ents := Build(d, spans, gz)
+	if len(ents) != 1 || ents[0].Key != "location:moscow-ru" {
+		t.Errorf("Build = %+v, want only Moscow", ents)
+	}
+}
