@@ -94,12 +94,12 @@ type extractor struct {
 	docCase map[uint64]uint8
 	// doc-level prediction history per lower-case form: counts of O,
 	// PER, ORG, LOC, MISC predicted for capitalised occurrences.
-	hist map[uint64]*[5]uint16
+	hist map[uint64][5]uint16
 	buf  []uint64
 }
 
 func newExtractor(gz *gazetteer.Gazetteer, opts Options) *extractor {
-	return &extractor{gz: gz, opts: opts, docCase: map[uint64]uint8{}, hist: map[uint64]*[5]uint16{}, firstOcc: map[uint64]int32{}}
+	return &extractor{gz: gz, opts: opts, docCase: map[uint64]uint8{}, hist: map[uint64][5]uint16{}, firstOcc: map[uint64]int32{}}
 }
 
 // mix is the splitmix64 finaliser.
@@ -519,8 +519,8 @@ func (x *extractor) histFeatures(dst []uint64, i int) []uint64 {
 	if t.cap != capTitle && t.cap != capUpper && t.cap != capMixed {
 		return dst
 	}
-	h := x.hist[t.low]
-	if h == nil {
+	h, ok := x.hist[t.low]
+	if !ok {
 		return dst
 	}
 	best, total := 0, 0
@@ -545,12 +545,9 @@ func (x *extractor) record(first int, types []uint8) {
 			continue
 		}
 		h := x.hist[t.low]
-		if h == nil {
-			h = new([5]uint16)
-			x.hist[t.low] = h
-		}
 		if h[ty] < 1<<15 {
 			h[ty]++
 		}
+		x.hist[t.low] = h
 	}
 }

@@ -437,6 +437,9 @@ func writeVarint(w *bufio.Writer, v int64) {
 // Read reads a model written by Write; gz provides its gazetteer features
 // and must be the gazetteer the model was trained with.
 func Read(r io.Reader, gz *gazetteer.Gazetteer) (*Model, error) {
+	if gz == nil {
+		return nil, errors.New("ner: a model needs its gazetteer")
+	}
 	zr, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
