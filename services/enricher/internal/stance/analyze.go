@@ -52,6 +52,11 @@ type Triple struct {
 	// HolderText and TargetText are the words that name the holder and the
 	// target in the sentence: a mention, a pronoun or a noun phrase.
 	HolderText, TargetText string
+	// Reported is set when the stance comes from what the holder said
+	// about the target ("X said Y was unfit for office"): the cue is the
+	// reporting verb and the stance is the sentiment model's reading of the
+	// sentence toward the target, less precise than the other rules.
+	Reported bool
 }
 
 // maxEvidence bounds Sentiment.Evidence.
@@ -156,8 +161,17 @@ func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
 		classes[i] = classOf(e.Type)
 	}
 	f := newRelationFinder(t, ms, classes)
+	unitProbs := func(e, sent int) ([numClasses]float64, bool) {
+		for _, u := range perEnt[e] {
+			if u.sent == sent {
+				return u.probs, true
+			}
+		}
+		return [numClasses]float64{}, false
+	}
 	for si, s := range d.Sentences {
 		rels = f.sentence(s.First, s.Limit, rels[:0])
+		rels = f.reportedRelations(s.First, s.Limit, si, rels, unitProbs)
 		for _, r := range rels {
 			if r.target < 0 || (r.holder < 0 && r.holderSpan.first < 0) {
 				continue
@@ -167,6 +181,7 @@ func (a *Analyzer) Analyze(d *text.Document, ents []entity.Entity) Result {
 				Holder: r.holder, Target: r.target, Stance: stanceName(r.dir),
 				CueStart: cs, CueEnd: ce, Cue: d.Text[cs:ce], Sentence: si,
 				HolderText: spanText(d, r.holderSpan), TargetText: spanText(d, r.targetSpan),
+				Reported: r.reported,
 			})
 		}
 	}

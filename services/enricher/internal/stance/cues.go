@@ -25,16 +25,8 @@ const (
 	// kindGive: HOLDER cue [det adj] NOUN to|for|of TARGET ("X pledged
 	// support for Y"); the noun carries the stance.
 	kindGive
-	// kindNoun: a stance noun ("support", "criticism").
-	kindNoun
-	// kindRole: a relation noun ("critic", "ally"): "HOLDER, a critic of
-	// TARGET" or "TARGET critic HOLDER".
-	kindRole
 	// kindNegating: a verb that negates the cue after it ("refused to").
 	kindNegating
-	// kindComplement: a verb that, after "to" in a directive, sets the stance
-	// ("urged Y to resign").
-	kindComplement
 )
 
 // cue is a word that carries, or shapes, a stance.

@@ -19,6 +19,7 @@ type relation struct {
 	targetSpan     span
 	dir            int8
 	cue            span // tokens of the cue, from its negation to its particles
+	reported       bool // from reported speech
 }
 
 // entityClass is what anaphors need of an entity.
@@ -94,7 +95,7 @@ func (f *relationFinder) sentence(lo, hi int, out []relation) []relation {
 			continue
 		}
 		c, end := f.chooseCue(i, hi)
-		if c == nil || c.kind == kindNegating || c.kind == kindComplement {
+		if c == nil || c.kind == kindNegating {
 			continue
 		}
 		// A determiner before the word makes it a noun: "the attack", "the back".
