@@ -93,6 +93,7 @@ func run(data, out string) error {
 		return fmt.Errorf("extra.tsv: %w", err)
 	}
 	slog.Info("gazetteer source", "file", "gen/extra.tsv", "records", c)
+	n += c
 	if err := w.Flush(); err != nil {
 		return err
 	}
