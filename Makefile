@@ -26,6 +26,7 @@ build: ## static binaries of the services and the local stack into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/enricher ./services/enricher/cmd/enricher
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/sink ./services/sink/cmd/sink
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/newsflow-local ./deploy/local
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/newsctl ./tools/newsctl
 
 run: ## the whole pipeline in one process (RUN_ARGS="--once --inbox DIR --data-dir DIR")
 	$(GO) run ./deploy/local $(RUN_ARGS)
