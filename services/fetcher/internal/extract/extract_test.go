@@ -196,3 +196,34 @@ func TestParseExtractor(t *testing.T) {
 		t.Error("ParseExtractor(boilerpipe): no error")
 	}
 }
+
+// TestExtractConcurrent checks that Extract can serve several goroutines,
+// as the fetcher's workers do (run with -race).
+func TestExtractConcurrent(t *testing.T) {
+	pages := [][]byte{[]byte(englishPage.html()), []byte(portuguesePage.html()), []byte(russianPage.html())}
+	want := make([]string, len(pages))
+	for i, p := range pages {
+		art, err := Extract(p, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = art.Text
+	}
+	errs := make(chan error, 3*len(pages))
+	for range 3 {
+		for i, p := range pages {
+			go func() {
+				art, err := Extract(p, Options{})
+				if err == nil && art.Text != want[i] {
+					err = errors.New("text differs from the sequential run")
+				}
+				errs <- err
+			}()
+		}
+	}
+	for range 3 * len(pages) {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

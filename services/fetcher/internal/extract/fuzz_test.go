@@ -2,13 +2,17 @@ package extract
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
 )
 
 func FuzzExtract(f *testing.F) {
-	f.Add([]byte(englishPage.html()), "")
+	// Seeds stay small: the fuzzer stalls on mutating a full test page.
+	f.Add([]byte(`<html lang=en><title>T</title><article><h1>T</h1><p>`+strings.Repeat("Words of the article body. ", 12)+`</p><p>Related: <a href="/x">more</a></p></article>`), "")
 	f.Add([]byte(`<meta charset="windows-1251"><p>`+"\xcf\xf0\xe8\xe2\xe5\xf2 "+strings.Repeat("word ", 30)), "")
 	f.Add([]byte("\xff\xfe<\x00p\x00>\x00"), "text/html; charset=utf-16")
 	f.Add([]byte(`<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"x"}</script><article><p>`+strings.Repeat("text ", 40)), "text/html")
@@ -39,6 +43,43 @@ func FuzzDecode(f *testing.F) {
 		}
 		if name == "" {
 			t.Fatal("no encoding name")
+		}
+	})
+}
+
+// FuzzPageParsing covers the parsing this package owns without the
+// third-party extractors: metadata, JSON-LD, text rendering and cleaning.
+func FuzzPageParsing(f *testing.F) {
+	f.Add(`<title>T</title><h1>T</h1><p>Body <a href="/x">link</a></p>`, "https://www.dailybugle.example/a/b")
+	f.Add(`<base href="//x"><link rel=canonical href="../../c?d#e"><meta property="og:url" content=" ">`, "http://h/")
+	f.Add(`<html lang="pt_BR"><time itemprop="datePublished" datetime="1574157600000"></time><table><tr><td>a<br>b</td></tr></table>`, "")
+	f.Fuzz(func(t *testing.T, page, rawURL string) {
+		doc, err := html.Parse(strings.NewReader(page))
+		if err != nil {
+			return
+		}
+		var pageURL *url.URL
+		if u, err := url.Parse(rawURL); err == nil && u.IsAbs() {
+			pageURL = u
+		}
+		m := readMeta(doc, pageURL)
+		if m.canonical != "" {
+			u, err := url.Parse(m.canonical)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Fragment != "" {
+				t.Fatalf("canonical %q is not an absolute http(s) URL without fragment", m.canonical)
+			}
+		}
+		for _, trimmed := range []bool{false, true} {
+			paras := renderText(doc, trimmed)
+			for _, p := range paras {
+				if p == "" || strings.Contains(p, "\n\n") || strings.TrimSpace(p) != p {
+					t.Fatalf("bad paragraph %q", p)
+				}
+			}
+			cleaned := clean(paras, collectTexts(doc, m.title))
+			if len(cleaned) > len(paras) {
+				t.Fatalf("clean added paragraphs")
+			}
 		}
 	})
 }
