@@ -15,7 +15,6 @@ type body struct {
 	title     string
 	byline    string
 	siteName  string
-	language  string
 }
 
 // runReadability returns the readability body and the article node it
@@ -26,7 +25,7 @@ func runReadability(doc *html.Node, pageURL *url.URL) (*body, *html.Node) {
 	if err != nil {
 		return nil, nil
 	}
-	b := &body{extractor: Readability.String(), title: a.Title(), byline: a.Byline(), siteName: a.SiteName(), language: a.Language()}
+	b := &body{extractor: Readability.String(), title: a.Title(), byline: a.Byline(), siteName: a.SiteName()}
 	if a.Node != nil {
 		b.paras = renderText(a.Node, false)
 	}
@@ -51,7 +50,7 @@ func runTrafilatura(doc *html.Node, pageURL *url.URL, read *html.Node, focus tra
 	if err != nil || r == nil {
 		return nil
 	}
-	b := &body{extractor: Trafilatura.String(), title: r.Metadata.Title, byline: r.Metadata.Author, siteName: r.Metadata.Sitename, language: r.Metadata.Language}
+	b := &body{extractor: Trafilatura.String(), title: r.Metadata.Title, byline: r.Metadata.Author, siteName: r.Metadata.Sitename}
 	if r.ContentNode != nil {
 		b.paras = renderText(r.ContentNode, true)
 	}
