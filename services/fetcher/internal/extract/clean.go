@@ -4,7 +4,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/newsflow/newsflow/services/fetcher/internal/extract/evaluation"
+	"github.com/newsflow/newsflow/services/fetcher/internal/extract/shingle"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -76,7 +76,7 @@ func clean(paras []string, pt pageTexts) []string {
 		if adRE.MatchString(p) {
 			continue
 		}
-		if cueRE.MatchString(p) && len(evaluation.Tokens(p)) <= maxCueTokens {
+		if cueRE.MatchString(p) && len(shingle.Tokens(p)) <= maxCueTokens {
 			continue
 		}
 		out = append(out, p)
@@ -133,7 +133,7 @@ func (pt pageTexts) isTitle(key string) bool {
 // "More Great Stories".
 func isShortHeading(p string) bool {
 	p = strings.TrimSpace(p)
-	if len(evaluation.Tokens(p)) > 6 || p == "" {
+	if len(shingle.Tokens(p)) > 6 || p == "" {
 		return false
 	}
 	r := []rune(p)
@@ -143,7 +143,7 @@ func isShortHeading(p string) bool {
 // tokenKey is the lower-cased token sequence of s, space-joined: texts that
 // differ only in punctuation, spacing and case have the same key.
 func tokenKey(s string) string {
-	return strings.ToLower(strings.Join(evaluation.Tokens(s), " "))
+	return strings.ToLower(strings.Join(shingle.Tokens(s), " "))
 }
 
 // nodeText is the concatenated text under n.

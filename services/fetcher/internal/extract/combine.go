@@ -3,7 +3,7 @@ package extract
 import (
 	"strings"
 
-	"github.com/newsflow/newsflow/services/fetcher/internal/extract/evaluation"
+	"github.com/newsflow/newsflow/services/fetcher/internal/extract/shingle"
 )
 
 // Thresholds of the combination; see combine.
@@ -36,11 +36,11 @@ func combine(traf, read *body) (*body, []*body) {
 		return traf, []*body{read}
 	}
 	readText := strings.Join(read.paras, "\n\n")
-	readShingles := evaluation.Shingles(readText)
-	if containment(evaluation.Shingles(strings.Join(traf.paras, "\n\n")), readShingles) < minAgreement {
+	readShingles := shingle.Of(readText)
+	if containment(shingle.Of(strings.Join(traf.paras, "\n\n")), readShingles) < minAgreement {
 		return traf, []*body{read}
 	}
-	readTokens := " " + strings.Join(evaluation.Tokens(readText), " ") + " "
+	readTokens := " " + strings.Join(shingle.Tokens(readText), " ") + " "
 	sup := make([]bool, len(traf.paras))
 	first, last := -1, -1
 	for i, p := range traf.paras {
@@ -54,7 +54,7 @@ func combine(traf, read *body) (*body, []*body) {
 	kept := make([]string, 0, len(traf.paras))
 	for i, p := range traf.paras {
 		interior := i > first && i < last
-		if sup[i] || interior && len(evaluation.Tokens(p)) >= minInteriorTokens {
+		if sup[i] || interior && len(shingle.Tokens(p)) >= minInteriorTokens {
 			kept = append(kept, p)
 		}
 	}
@@ -84,14 +84,14 @@ func containment(a, b map[string]int) float64 {
 // most of p's shingles for a paragraph of ShingleSize tokens or more, the
 // exact token run for a shorter one.
 func supported(p string, shingles map[string]int, tokens string) bool {
-	toks := evaluation.Tokens(p)
+	toks := shingle.Tokens(p)
 	if len(toks) == 0 {
 		return true
 	}
-	if len(toks) < evaluation.ShingleSize {
+	if len(toks) < shingle.Size {
 		return strings.Contains(tokens, " "+strings.Join(toks, " ")+" ")
 	}
-	own := evaluation.Shingles(p)
+	own := shingle.Of(p)
 	var hit int
 	for k := range own {
 		if shingles[k] > 0 {

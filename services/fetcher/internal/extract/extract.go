@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/newsflow/newsflow/services/fetcher/internal/extract/evaluation"
+	"github.com/newsflow/newsflow/services/fetcher/internal/extract/shingle"
 	"golang.org/x/net/html"
 )
 
@@ -171,7 +171,7 @@ func Extract(page []byte, opts Options) (Article, error) {
 	if minWords <= 0 {
 		minWords = DefaultMinWords
 	}
-	if n := len(evaluation.Tokens(art.Text)); n < minWords {
+	if n := len(shingle.Tokens(art.Text)); n < minWords {
 		return art, fmt.Errorf("%w: %d words", ErrNoContent, n)
 	}
 	return art, nil

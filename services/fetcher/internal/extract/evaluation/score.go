@@ -8,56 +8,18 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
-	"strings"
-	"unicode"
+
+	"github.com/newsflow/newsflow/services/fetcher/internal/extract/shingle"
 )
 
 // ShingleSize is the number of consecutive tokens in one shingle.
-const ShingleSize = 4
+const ShingleSize = shingle.Size
 
-// Tokens returns the word tokens of text in order: the maximal runs of
-// [\p{L}\p{N}_], the close equivalent of Python's Unicode \w+. Case is kept;
-// everything else separates tokens.
-func Tokens(text string) []string {
-	var out []string
-	start := -1
-	for i, r := range text {
-		if isWordRune(r) {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 {
-			out = append(out, text[start:i])
-			start = -1
-		}
-	}
-	if start >= 0 {
-		out = append(out, text[start:])
-	}
-	return out
-}
+// Tokens returns the word tokens of text (see shingle.Tokens).
+func Tokens(text string) []string { return shingle.Tokens(text) }
 
-func isWordRune(r rune) bool {
-	return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r)
-}
-
-// Shingles returns the multiset of ShingleSize-token windows of text, keyed by
-// the space-joined tokens. A text with fewer tokens than ShingleSize yields a
-// single shorter shingle; a text without tokens yields none.
-func Shingles(text string) map[string]int {
-	tokens := Tokens(text)
-	out := make(map[string]int)
-	n := max(1, len(tokens)-ShingleSize+1)
-	for i := range n {
-		s := strings.Join(tokens[i:min(i+ShingleSize, len(tokens))], " ")
-		if s != "" {
-			out[s]++
-		}
-	}
-	return out
-}
+// Shingles returns the multiset of shingles of text (see shingle.Of).
+func Shingles(text string) map[string]int { return shingle.Of(text) }
 
 // Counts are one page's true positives, false positives and false negatives,
 // divided by their sum so that every page weighs the same. All three are zero
