@@ -41,13 +41,14 @@ lint: ## gofmt and go vet over every module
 fmt: ## gofmt -w
 	gofmt -w $(MODULES)
 
-gazetteer: ## regenerate the enricher's compact gazetteer from ../shared/data/gazetteers
-	$(GO) run ./services/enricher/internal/gazetteer/gen -data $(SHARED_DATA) -out services/enricher/internal/gazetteer/gazetteer.tsv.gz
+gazetteer: ## regenerate the enricher's compact gazetteer from ../shared/data/gazetteers (then make train)
+	$(GO) generate ./services/enricher/internal/gazetteer
 
-train: ## train the NER model on CoNLL-2003 train, tuned on valid (deterministic)
-	$(GO) run ./services/enricher/cmd/train-ner -data $(SHARED_DATA) -out services/enricher/internal/ner/model/ner.model
+train: ## train the NER model (CoNLL-2003) and the stance model (NewsMTSC), deterministic
+	$(GO) run ./services/enricher/cmd/train-ner -data $(SHARED_DATA) -out services/enricher/internal/ner/model/ner.bin
+	$(GO) run ./services/enricher/cmd/train-stance -data $(SHARED_DATA) -out services/enricher/internal/stance/model/stance.json.gz
 
-eval: ## enricher scores on the dev splits (NER on CoNLL valid)
+eval: ## enricher scores on the dev splits: NER on CoNLL valid, stance on NewsMTSC dev_mt and dev_rw
 	$(GO) run ./services/enricher/cmd/enricher eval -data $(SHARED_DATA)
 
 bench: ## micro benchmarks

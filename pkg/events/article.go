@@ -125,7 +125,9 @@ const (
 
 // Stance says that a holder takes a stance toward a target, and where.
 type Stance struct {
-	Holder     string `json:"holder"` // entity key
+	// Holder is the key of the entity that takes the stance, or a
+	// PhraseKey when the holder is not a named entity ("10 regional powers").
+	Holder     string `json:"holder"`
 	HolderName string `json:"holder_name"`
 	Target     string `json:"target"` // entity key
 	TargetName string `json:"target_name"`

@@ -103,3 +103,7 @@ func Slug(name string) string {
 func EntityKey(entityType, canonicalName string) string {
 	return entityType + ":" + Slug(canonicalName)
 }
+
+// PhraseKey is the holder key of a stance whose holder is a phrase, not a
+// named entity ("10 regional powers"): "phrase:<slug>".
+func PhraseKey(phrase string) string { return "phrase:" + Slug(phrase) }

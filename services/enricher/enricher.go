@@ -16,6 +16,7 @@ import (
 	"github.com/newsflow/newsflow/services/enricher/internal/enrich"
 	"github.com/newsflow/newsflow/services/enricher/internal/gazetteer"
 	"github.com/newsflow/newsflow/services/enricher/internal/ner"
+	"github.com/newsflow/newsflow/services/enricher/internal/stance"
 )
 
 // Config of the enricher.
@@ -67,13 +68,22 @@ func New(buildVersion string) (*enrich.Enricher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load gazetteer: %w", err)
 	}
-	rec := ner.NewRules(gz)
-	version := "enricher-" + buildVersion + "+ner-rules"
-	return enrich.New(rec, gz, version, time.Now), nil
+	model, err := ner.Load(gz)
+	if err != nil {
+		return nil, fmt.Errorf("load NER model: %w", err)
+	}
+	st, err := stance.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load stance model: %w", err)
+	}
+	version := "enricher-" + buildVersion + "+" + model.Version() + "+" + st.Version()
+	return enrich.New(model, gz, st, version, time.Now), nil
 }
 
 type metrics struct {
 	entities *prometheus.CounterVec
+	polarity *prometheus.CounterVec
+	stances  *prometheus.CounterVec
 	tokens   prometheus.Counter
 	seconds  prometheus.Histogram
 }
@@ -84,6 +94,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Namespace: "newsflow", Subsystem: "enricher", Name: "entities_total",
 			Help: "Entities found in articles, by type.",
 		}, []string{"type"}),
+		polarity: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "newsflow", Subsystem: "enricher", Name: "stance_tags_total",
+			Help: "Entity stance tags (how an article treats an entity), by polarity.",
+		}, []string{"polarity"}),
+		stances: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "newsflow", Subsystem: "enricher", Name: "stances_total",
+			Help: "Holder -> target stances found, by stance: support, oppose, neutral.",
+		}, []string{"stance"}),
 		tokens: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "newsflow", Subsystem: "enricher", Name: "tokens_total",
 			Help: "Tokens analysed.",
@@ -94,9 +112,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}),
 	}
-	reg.MustRegister(m.entities, m.tokens, m.seconds)
+	reg.MustRegister(m.entities, m.polarity, m.stances, m.tokens, m.seconds)
 	for _, t := range events.EntityTypes {
 		m.entities.WithLabelValues(t)
+	}
+	for _, p := range []string{events.Negative, events.Neutral, events.Positive} {
+		m.polarity.WithLabelValues(p)
+	}
+	for _, s := range []string{events.Support, events.Oppose, events.NeutralStance} {
+		m.stances.WithLabelValues(s)
 	}
 	return m
 }
@@ -143,6 +167,12 @@ func (h *handler) handle(_ context.Context, msg *stage.Message) ([]stage.Output,
 	}
 	for _, e := range art.Entities {
 		h.m.entities.WithLabelValues(e.Type).Inc()
+		if e.Sentiment != nil {
+			h.m.polarity.WithLabelValues(e.Sentiment.Polarity).Inc()
+		}
+	}
+	for _, s := range art.Stances {
+		h.m.stances.WithLabelValues(s.Stance).Inc()
 	}
 	return Outputs(art, msg.Header.Get(events.HeaderTraceparent), h.mentions)
 }

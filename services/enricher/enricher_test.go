@@ -119,6 +119,26 @@ func TestEnricherPublishesEnrichedAndMentions(t *testing.T) {
 		}
 	}
 
+	// Stance: every entity has a polarity, the article a tone, and the
+	// sample's clearest stances are there (see internal/stance for why).
+	for _, e := range out.Entities {
+		if e.Sentiment == nil {
+			t.Errorf("%s has no sentiment", e.Name)
+		}
+	}
+	if out.Tone == nil || *out.Tone >= 0 {
+		t.Errorf("tone %v, want a negative tone for this article", out.Tone)
+	}
+	found := map[string]bool{}
+	for _, s := range out.Stances {
+		found[s.HolderName+" "+s.Stance+" "+s.TargetName] = true
+	}
+	for _, want := range []string{"Moscow oppose Taliban", "Moscow support United States"} {
+		if !found[want] {
+			t.Errorf("stance %q missing from %v", want, found)
+		}
+	}
+
 	// One mention event per entity, on its subject.
 	mentions, _ := js.Stream(context.Background(), events.StreamMentions)
 	deadline = time.Now().Add(10 * time.Second)
