@@ -172,4 +172,3 @@ func eval(dataDir string, stdout io.Writer) error {
 	}
 	return nil
 }
-
