@@ -154,7 +154,7 @@ func TestMetrics(t *testing.T) {
 }
 
 // Floors a little under the dev figures of the committed model (see
-// docs/evaluation-stance.md): retraining that loses more fails here.
+// docs/EVALUATION.md): retraining that loses more fails here.
 var devFloors = map[string]float64{"dev_mt": 0.65, "dev_rw": 0.68}
 
 // TestEvaluateDev scores the embedded model on the NewsMTSC dev splits.

@@ -174,7 +174,7 @@ func TestTriplesGold(t *testing.T) {
 	if n < 150 {
 		t.Errorf("gold set has %d triples, want at least 150", n)
 	}
-	// Floors a little under the measured figures (docs/evaluation-stance.md):
+	// Floors a little under the measured figures (docs/EVALUATION.md):
 	// a change that loses more fails here.
 	if p < 0.90 || r < 0.80 {
 		t.Errorf("precision %.2f recall %.2f, want at least 0.90 and 0.80", p, r)

@@ -27,7 +27,7 @@ func benchmarkPages(tb testing.TB) []evaluation.Page {
 	return pages
 }
 
-// Floors sit below the measured scores (docs/evaluation-extraction.md) so
+// Floors sit below the measured scores (docs/EVALUATION.md) so
 // that a regression fails while noise does not.
 var f1Floors = map[Extractor]float64{
 	Combined:    0.975,
