@@ -36,7 +36,7 @@ type Config struct {
 func DefaultConfig() Config {
 	cc := stage.DefaultConsumer(events.StreamEnriched, "sink", events.SubjectEnrichedAll)
 	cc.Batch = 256
-	cc.BatchWait = 50 * time.Millisecond
+	cc.BatchWait = 10 * time.Millisecond
 	cc.Concurrency = 1
 	cc.MaxAckPending = 4096
 	return Config{Common: stage.DefaultCommon(), Consumer: cc, Version: "dev", Database: "sqlite:newsflow.db"}

@@ -166,7 +166,7 @@ func Run(ctx context.Context, c Config) error {
 	common.Logger = log
 	log.Info("embedded NATS started", "url", srv.ClientURL(), "store", filepath.Join(c.DataDir, "jetstream"))
 
-	t := newTracker(c.Out, c.Once)
+	t := newTracker(c.Out, c.Once, log)
 	stagesCtx, stopStages := context.WithCancel(ctx)
 	defer stopStages()
 	g, gctx := errgroup.WithContext(stagesCtx)
@@ -238,6 +238,7 @@ func writeSamples(dir string) error {
 type tracker struct {
 	out  io.Writer
 	once bool
+	log  *slog.Logger
 
 	mu       sync.Mutex
 	expected map[string]bool // article ID -> printed
@@ -246,8 +247,8 @@ type tracker struct {
 	changed  chan struct{}
 }
 
-func newTracker(out io.Writer, once bool) *tracker {
-	return &tracker{out: out, once: once, expected: map[string]bool{}, failed: map[string]string{},
+func newTracker(out io.Writer, once bool, log *slog.Logger) *tracker {
+	return &tracker{out: out, once: once, log: log, expected: map[string]bool{}, failed: map[string]string{},
 		changed: make(chan struct{}, 1)}
 }
 
@@ -272,8 +273,11 @@ func (t *tracker) found(a events.RawArticle, outcome string) {
 func (t *tracker) committed(arts []events.EnrichedArticle) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	now := time.Now()
 	for _, a := range arts {
 		t.printLocked(a)
+		t.log.Info("article stored", "id", a.Article.ID, "entities", len(a.Entities), "stances", len(a.Stances),
+			"fetch_to_commit_ms", float64(now.Sub(a.Article.FetchedAt).Microseconds())/1000)
 	}
 	t.notify()
 }
