@@ -1,4 +1,5 @@
-// Command enricher runs the newsflow enricher stage.
+// Command enricher runs the newsflow enricher stage, or one of its
+// commands for people (enricher tag, annotate, stance, eval).
 package main
 
 import (
@@ -7,38 +8,25 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
+	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/enricher"
 )
 
 var version = "dev" // set with -ldflags "-X main.version=..."
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if len(os.Args) > 1 && enricher.IsCommand(os.Args[1]) {
-		if err := enricher.Command(ctx, os.Args[1], os.Args[2:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return
-			}
+		err := enricher.Command(context.Background(), os.Args[1], os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
+		if err != nil && !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "enricher:", err)
 			os.Exit(1)
 		}
 		return
 	}
-	cfg, err := enricher.ParseConfig(os.Args[1:], os.Getenv)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "enricher:", err)
-		os.Exit(2)
-	}
-	cfg.Version = version
-	if err := enricher.Run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "enricher:", err)
-		os.Exit(1)
-	}
+	stage.Main("enricher", func(args []string, getenv func(string) string) (enricher.Config, error) {
+		c, err := enricher.ParseConfig(args, getenv)
+		c.Version = version
+		return c, err
+	}, enricher.Run)
 }

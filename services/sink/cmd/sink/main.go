@@ -2,33 +2,16 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"flag"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-
+	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/services/sink"
 )
 
 var version = "dev" // set with -ldflags "-X main.version=..."
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cfg, err := sink.ParseConfig(os.Args[1:], os.Getenv)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sink:", err)
-		os.Exit(2)
-	}
-	cfg.Version = version
-	if err := sink.Run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "sink:", err)
-		os.Exit(1)
-	}
+	stage.Main("sink", func(args []string, getenv func(string) string) (sink.Config, error) {
+		c, err := sink.ParseConfig(args, getenv)
+		c.Version = version
+		return c, err
+	}, sink.Run)
 }
