@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 GO        ?= go
-MODULES   := pkg/events pkg/stage services/fetcher services/enricher services/sink deploy/local deploy/tools tools/newsctl bench test/e2e
+MODULES   := pkg/events pkg/stage pkg/shareddata services/fetcher services/enricher services/sink deploy/local deploy/tools tools/newsctl bench test/e2e
 PKGS      := $(addprefix ./,$(addsuffix /...,$(MODULES)))
 BIN       ?= bin
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
@@ -15,7 +15,7 @@ TEST_ARGS ?=
 SHARED_DATA ?= $(abspath ../shared/data)
 export NEWSFLOW_SHARED_DATA ?= $(SHARED_DATA)
 
-.PHONY: help build run test lint fmt train eval gazetteer bench clean
+.PHONY: help build run test lint fmt train eval gazetteer bench clean images test-e2e
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -56,3 +56,21 @@ bench: ## micro benchmarks
 
 clean:
 	rm -rf $(BIN) var
+
+# Images (deploy/docker): static binaries built here, FROM scratch, nothing pulled.
+IMAGE_PREFIX        ?= newsflow/
+IMAGE_TAG           ?= dev
+NATS_SERVER_VERSION ?= v2.15.2
+IMAGES              := fetcher enricher sink nats-server feedsrv postgres
+E2E_TIMEOUT         ?= 40m
+export IMAGE_PREFIX IMAGE_TAG
+
+images: build ## container images: the services, nats-server, PostgreSQL and the e2e feed server
+	CGO_ENABLED=0 GOBIN=$(abspath $(BIN)) $(GO) install -trimpath -ldflags '-s -w' github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/feedsrv ./test/e2e/cmd/feedsrv
+	for i in $(IMAGES); do VERSION=$(VERSION) deploy/docker/build-image.sh $$i $(BIN)/$$i; done
+	docker images --filter 'reference=$(IMAGE_PREFIX)*:$(IMAGE_TAG)'
+
+test-e2e: images ## end-to-end and fault tests on containers (E2E_SOAK=1: the long soak; E2E_RUN=regexp)
+	cd test/e2e && TESTCONTAINERS_RYUK_DISABLED=$${TESTCONTAINERS_RYUK_DISABLED:-true} \
+		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run '$(or $(E2E_RUN),.)' ./...

@@ -32,6 +32,7 @@ require (
 	github.com/nats-io/nkeys v0.4.17 // indirect
 	github.com/nats-io/nuid v1.0.1 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
+	github.com/newsflow/newsflow/pkg/shareddata v0.0.0
 	github.com/prometheus/client_golang v1.25.0 // indirect
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
@@ -60,3 +61,5 @@ replace github.com/newsflow/newsflow/services/fetcher => ../../services/fetcher
 replace github.com/newsflow/newsflow/services/enricher => ../../services/enricher
 
 replace github.com/newsflow/newsflow/services/sink => ../../services/sink
+
+replace github.com/newsflow/newsflow/pkg/shareddata => ../../pkg/shareddata

@@ -19,13 +19,12 @@ import (
 	"github.com/newsflow/newsflow/pkg/stage/broker"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/enricher"
-	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 )
 
 func sample(t *testing.T) string {
 	t.Helper()
-	dir := shareddata.Require(t)
-	b, err := os.ReadFile(filepath.Join(dir, "..", "samples", "moscow-talks-2021-10-20.txt"))
+	b, err := os.ReadFile(filepath.Join(shareddata.RequireSamples(t), "moscow-talks-2021-10-20.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/newsflow/newsflow/deploy/local/stack"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/sink"
 )
 
@@ -99,17 +100,7 @@ func TestOnceFailsOnUnreadableFiles(t *testing.T) {
 }
 
 func TestSample(t *testing.T) {
-	dir := os.Getenv("NEWSFLOW_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "data")
-	}
-	samples := filepath.Join(dir, "..", "samples")
-	if _, err := os.Stat(samples); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip("samples not available:", err)
-	}
+	samples := shareddata.RequireSamples(t)
 	var out bytes.Buffer
 	if err := stack.Run(context.Background(), testConfig(t.TempDir(), samples, &out)); err != nil {
 		t.Fatal(err)

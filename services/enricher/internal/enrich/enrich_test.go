@@ -10,7 +10,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/services/enricher/internal/gazetteer"
 	"github.com/newsflow/newsflow/services/enricher/internal/ner"
-	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/stance"
 )
 
@@ -34,8 +34,7 @@ func enrichers(tb testing.TB) (withStance, without *Enricher) {
 
 func sampleArticle(tb testing.TB) events.RawArticle {
 	tb.Helper()
-	dir := shareddata.Require(tb)
-	b, err := os.ReadFile(filepath.Join(dir, "..", "samples", "moscow-talks-2021-10-20.txt"))
+	b, err := os.ReadFile(filepath.Join(shareddata.RequireSamples(tb), "moscow-talks-2021-10-20.txt"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/newsflow/newsflow/pkg/events"
 	"github.com/newsflow/newsflow/services/enricher/internal/gazetteer"
 	"github.com/newsflow/newsflow/services/enricher/internal/ner"
-	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/text"
 )
 
@@ -20,8 +20,7 @@ var gz = gazetteer.MustLoad()
 // leading date line.
 func sampleArticle(t *testing.T) string {
 	t.Helper()
-	dir := shareddata.Require(t)
-	b, err := os.ReadFile(filepath.Join(dir, "..", "samples", "moscow-talks-2021-10-20.txt"))
+	b, err := os.ReadFile(filepath.Join(shareddata.RequireSamples(t), "moscow-talks-2021-10-20.txt"))
 	if err != nil {
 		t.Fatalf("sample article: %v", err)
 	}

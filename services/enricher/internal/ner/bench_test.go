@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/text"
 )
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/newsflow/newsflow/pkg/events"
-	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/text"
 )
 

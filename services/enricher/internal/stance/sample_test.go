@@ -8,43 +8,19 @@ import (
 	"testing"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/entity"
 	"github.com/newsflow/newsflow/services/enricher/internal/text"
 )
 
-// sharedDir returns a folder of ../shared (data or samples) as seen from
-// the repository root, or NEWSFLOW_SHARED_DATA/../<name>. It skips the test
-// when the folder is absent, unless CI=true.
+// sharedDir returns a folder of ../shared ("data" or "samples"), or skips
+// the test when it is absent (fails under CI=true).
 func sharedDir(t testing.TB, name string) string {
 	t.Helper()
-	var dir string
-	if env := os.Getenv("NEWSFLOW_SHARED_DATA"); env != "" {
-		dir = filepath.Join(env, "..", name)
-		if name == "data" {
-			dir = env
-		}
-	} else {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.work")); err == nil {
-				dir = filepath.Join(d, "..", "shared", name)
-				break
-			}
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
+	if name == "samples" {
+		return shareddata.RequireSamples(t)
 	}
-	if _, err := os.Stat(dir); dir == "" || err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared %s folder not found (looked for %q); set NEWSFLOW_SHARED_DATA", name, dir)
-		}
-		t.Skipf("shared %s folder not found (looked for %q); set NEWSFLOW_SHARED_DATA to run", name, dir)
-	}
-	return dir
+	return shareddata.Require(t)
 }
 
 // entitySpec names an entity of the sample and the surface forms of its

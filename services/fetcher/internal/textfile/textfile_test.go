@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newsflow/newsflow/pkg/shareddata"
 )
 
 func TestParse(t *testing.T) {
@@ -77,16 +79,9 @@ func TestLongFirstSentenceIsCut(t *testing.T) {
 }
 
 func TestSample(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "..", "..", "shared", "samples", "moscow-talks-2021-10-20.txt")
-	if dir := os.Getenv("NEWSFLOW_SHARED_DATA"); dir != "" {
-		path = filepath.Join(dir, "..", "samples", "moscow-talks-2021-10-20.txt")
-	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(filepath.Join(shareddata.RequireSamples(t), "moscow-talks-2021-10-20.txt"))
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip("sample article not available:", err)
+		t.Fatal(err)
 	}
 	a, err := Parse(data)
 	if err != nil {

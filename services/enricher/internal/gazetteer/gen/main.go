@@ -16,7 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/newsflow/newsflow/services/enricher/internal/ner/shareddata"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 )
 
 // extra lists organisations of current news missing from the shared

@@ -12,46 +12,25 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/newsflow/newsflow/pkg/shareddata"
 )
 
 // EnvSharedData names the environment variable that overrides where the
 // shared data folder is.
-const EnvSharedData = "NEWSFLOW_SHARED_DATA"
+const EnvSharedData = shareddata.EnvVar
 
 // ErrNoData means the shared data folder could not be found.
 var ErrNoData = errors.New("evaluation: shared data not found")
 
-// SharedDataDir returns the shared data folder: $NEWSFLOW_SHARED_DATA when set,
-// otherwise <root>/../shared/data where <root> is the first ancestor of the
-// working directory holding go.work. The error wraps ErrNoData when the
-// folder does not exist.
+// SharedDataDir returns the shared data folder (see package shareddata).
+// The error wraps ErrNoData when the folder does not exist.
 func SharedDataDir() (string, error) {
-	if dir := os.Getenv(EnvSharedData); dir != "" {
-		return checkDir(dir)
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("evaluation: %w", err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return checkDir(filepath.Join(dir, "..", "shared", "data"))
-		}
-		if parent := filepath.Dir(dir); parent == dir {
-			return "", fmt.Errorf("%w: no go.work above %s and %s unset", ErrNoData, wd, EnvSharedData)
-		}
-	}
-}
-
-func checkDir(dir string) (string, error) {
-	st, err := os.Stat(dir)
+	dir, err := shareddata.Dir()
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrNoData, err)
 	}
-	if !st.IsDir() {
-		return "", fmt.Errorf("%w: %s is not a directory", ErrNoData, dir)
-	}
-	return filepath.Clean(dir), nil
+	return dir, nil
 }
 
 // Page is one benchmark page with its ground truth.

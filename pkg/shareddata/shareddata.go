@@ -1,6 +1,8 @@
 // Package shareddata locates the project's shared data directory
 // (../shared/data as seen from the repository root), which holds the
-// gazetteers and annotated corpora used at build, train and test time.
+// gazetteers and annotated corpora used at build, train and test time, and
+// the sample articles beside it (../shared/samples). The data is never
+// copied into the repository.
 package shareddata
 
 import (
@@ -59,4 +61,30 @@ func Require(t testing.TB) string {
 		t.Skipf("shared data not available: %v (set %s to run this test)", err, EnvVar)
 	}
 	return d
+}
+
+// Samples returns the folder of sample articles beside the data directory.
+func Samples() (string, error) {
+	d, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	s := filepath.Join(d, "..", "samples")
+	if _, err := os.Stat(s); err != nil {
+		return "", fmt.Errorf("%s: %w", s, ErrNotFound)
+	}
+	return filepath.Clean(s), nil
+}
+
+// RequireSamples is Require for the samples folder.
+func RequireSamples(t testing.TB) string {
+	t.Helper()
+	s, err := Samples()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("shared samples are required under CI=true: %v (set %s)", err, EnvVar)
+		}
+		t.Skipf("shared samples not available: %v (set %s to run this test)", err, EnvVar)
+	}
+	return s
 }
