@@ -15,11 +15,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/pkg/stage"
 	"github.com/newsflow/newsflow/pkg/stage/broker"
 	"github.com/newsflow/newsflow/pkg/stage/natstest"
 	"github.com/newsflow/newsflow/services/enricher"
-	"github.com/newsflow/newsflow/pkg/shareddata"
 )
 
 func sample(t *testing.T) string {

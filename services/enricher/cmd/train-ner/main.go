@@ -17,9 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/gazetteer"
 	"github.com/newsflow/newsflow/services/enricher/internal/ner"
-	"github.com/newsflow/newsflow/pkg/shareddata"
 )
 
 func main() {

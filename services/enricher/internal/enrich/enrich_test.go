@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/newsflow/newsflow/pkg/events"
+	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/gazetteer"
 	"github.com/newsflow/newsflow/services/enricher/internal/ner"
-	"github.com/newsflow/newsflow/pkg/shareddata"
 	"github.com/newsflow/newsflow/services/enricher/internal/stance"
 )
 

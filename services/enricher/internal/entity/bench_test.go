@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newsflow/newsflow/services/enricher/internal/ner"
 	"github.com/newsflow/newsflow/pkg/shareddata"
+	"github.com/newsflow/newsflow/services/enricher/internal/ner"
 	"github.com/newsflow/newsflow/services/enricher/internal/text"
 )
 
