@@ -15,7 +15,7 @@ TEST_ARGS ?=
 SHARED_DATA ?= $(abspath ../shared/data)
 export NEWSFLOW_SHARED_DATA ?= $(SHARED_DATA)
 
-.PHONY: help build run test lint fmt train eval gazetteer bench clean images test-e2e
+.PHONY: help build run test lint fmt train eval gazetteer bench bench-pipeline clean images test-e2e
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,8 +51,40 @@ train: ## train the NER model (CoNLL-2003) and the stance model (NewsMTSC), dete
 eval: ## enricher scores on the dev splits: NER on CoNLL valid, stance on NewsMTSC dev_mt and dev_rw
 	$(GO) run ./services/enricher/cmd/enricher eval -data $(SHARED_DATA)
 
-bench: ## micro benchmarks
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+# Benchmarks (docs/BENCHMARKS.md). PIPELINE_ARGS size the load test (see
+# go run ./bench/cmd/pipeline -help); BENCH_COUNT repeats the micro benchmarks.
+BENCH_OUT     ?= var/bench
+BENCH_COUNT   ?= 6
+BENCH_PKGS    ?= ./pkg/events/... ./services/enricher/... ./services/fetcher/... ./services/sink/...
+PIPELINE_ARGS ?=
+PROFILE_ARGS  ?= -articles 3000 -half-duration 5s -ceiling 0
+NATS_SERVER_VERSION := v2.15.2
+
+$(BIN)/nats-server:
+	@mkdir -p $(BIN)
+	GOWORK=off GOBIN=$(abspath $(BIN)) $(GO) install github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)
+
+bench-pipeline: build $(BIN)/nats-server ## pipeline load test: nats-server, PostgreSQL, the services as processes (PIPELINE_ARGS="-articles 5000")
+	$(GO) run ./bench/cmd/pipeline -bin $(BIN) $(PIPELINE_ARGS)
+
+bench: build $(BIN)/nats-server ## micro benchmarks (benchstat), the pipeline load test and profiles, into docs/BENCHMARKS.md
+	@mkdir -p $(BENCH_OUT)/prof
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee $(BENCH_OUT)/micro.txt
+	$(GO) tool benchstat $(BENCH_OUT)/micro.txt > $(BENCH_OUT)/benchstat.txt
+	$(GO) build -o $(BENCH_OUT)/pipeline ./bench/cmd/pipeline
+	$(BENCH_OUT)/pipeline -bin $(BIN) -json $(BENCH_OUT)/pipeline.json $(PIPELINE_ARGS) | tee $(BENCH_OUT)/pipeline.txt
+	$(BENCH_OUT)/pipeline -bin $(BIN) -profile $(BENCH_OUT)/prof $(PROFILE_ARGS) > $(BENCH_OUT)/prof/run.txt
+	for s in fetcher enricher sink; do \
+	  $(GO) tool pprof -top -nodecount=25 $(BENCH_OUT)/pipeline $(BENCH_OUT)/prof/$$s.pprof 2>/dev/null | grep -v '^Build ID' > $(BENCH_OUT)/prof/$$s.top.txt; done
+	$(GO) run ./bench/cmd/report -result $(BENCH_OUT)/pipeline.json -text $(BENCH_OUT)/pipeline.txt \
+	  -micro $(BENCH_OUT)/micro.txt -benchstat $(BENCH_OUT)/benchstat.txt -profiles $(BENCH_OUT)/prof \
+	  -profile-command '$(BENCH_OUT)/pipeline -bin $(BIN) -profile $(BENCH_OUT)/prof $(PROFILE_ARGS)' \
+	  -notes docs/benchmarks/notes.md -out docs/BENCHMARKS.md -img docs/benchmarks \
+	  -cmd 'make build $(BIN)/nats-server   # the services; nats-server $(NATS_SERVER_VERSION)' \
+	  -cmd '$(GO) test -run '"'"'^$$'"'"' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) > $(BENCH_OUT)/micro.txt' \
+	  -cmd '$(GO) tool benchstat $(BENCH_OUT)/micro.txt' \
+	  -cmd '$(GO) build -o $(BENCH_OUT)/pipeline ./bench/cmd/pipeline' \
+	  -cmd '$(BENCH_OUT)/pipeline -bin $(BIN) -json $(BENCH_OUT)/pipeline.json $(PIPELINE_ARGS)   # = make bench-pipeline'
 
 clean:
 	rm -rf $(BIN) var
