@@ -106,3 +106,14 @@ images: build ## container images: the services, nats-server, PostgreSQL and the
 test-e2e: images ## end-to-end and fault tests on containers (E2E_SOAK=1: the long soak; E2E_RUN=regexp)
 	cd test/e2e && TESTCONTAINERS_RYUK_DISABLED=$${TESTCONTAINERS_RYUK_DISABLED:-true} \
 		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run '$(or $(E2E_RUN),.)' ./...
+
+.PHONY: dashboards deploy-check
+
+dashboards: ## regenerate the Grafana dashboards, their ConfigMaps and the Prometheus rules (deploy/tools)
+	$(GO) run ./deploy/tools/cmd/dashboards
+
+deploy-check: ## render the chart strictly, check dashboards, rules and NATS permissions, then a live Prometheus over a loaded stack
+	@command -v prometheus >/dev/null || { echo "== installing prometheus (Debian package)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	$(GO) run ./deploy/tools/cmd/dashboards -check
+	$(GO) test -count=1 -timeout 15m -tags deploycheck $(TEST_ARGS) ./deploy/tools/...
