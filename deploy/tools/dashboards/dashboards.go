@@ -146,10 +146,8 @@ func Pipeline() (dashboard.Dashboard, error) {
 			per(func(s string) target {
 				return target{fmt.Sprintf(`sum by (stream) (rate(newsflow_%s_published_messages_total[%s]))`, s, rate), s + " → {{stream}}"}
 			}, stages)...)).
-		WithPanel(series("De-duplicated publishes", "ops", "Publishes JetStream recognised as duplicates by Msg-Id (redeliveries, replicas racing).",
-			per(func(s string) target {
-				return target{fmt.Sprintf(`sum by (stream) (rate(newsflow_%s_published_duplicates_total[%s]))`, s, rate), s + " → {{stream}}"}
-			}, stages)...))
+		WithPanel(series("Enricher publishes de-duplicated", "ops", "Enriched articles and mentions JetStream recognised as duplicates by Msg-Id: a redelivered or replayed raw article enriched by the same model.",
+			target{fmt.Sprintf(`sum by (stream) (rate(newsflow_enricher_published_duplicates_total[%s]))`, rate), "{{stream}}"}))
 
 	b = b.WithRow(dashboard.NewRowBuilder("Errors and dead letters")).
 		WithPanel(series("Error ratio", "percentunit", "Share of consumed messages retried or dead-lettered (alert: NewsflowErrorRatioHigh).",
