@@ -46,7 +46,7 @@ func TestRunbooksExist(t *testing.T) {
 
 func TestGithubAnchor(t *testing.T) {
 	for in, want := range map[string]string{
-		" NewsflowStageDown": "newsflowstagedown",
+		" NewsflowStageDown":                      "newsflowstagedown",
 		"Replay (re-enrichment with a new model)": "replay-re-enrichment-with-a-new-model",
 		"1. NATS": "1-nats",
 	} {
