@@ -69,7 +69,9 @@ bench-pipeline: build $(BIN)/nats-server ## pipeline load test: nats-server, Pos
 
 bench: build $(BIN)/nats-server ## micro benchmarks (benchstat), the pipeline load test and profiles, into docs/BENCHMARKS.md
 	@mkdir -p $(BENCH_OUT)/prof
+	echo "before: $$(cat /proc/loadavg)" > $(BENCH_OUT)/micro-load.txt
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) $(BENCH_PKGS) | tee $(BENCH_OUT)/micro.txt
+	echo "after:  $$(cat /proc/loadavg)" >> $(BENCH_OUT)/micro-load.txt
 	$(GO) tool benchstat $(BENCH_OUT)/micro.txt > $(BENCH_OUT)/benchstat.txt
 	$(GO) build -o $(BENCH_OUT)/pipeline ./bench/cmd/pipeline
 	$(BENCH_OUT)/pipeline -bin $(BIN) -json $(BENCH_OUT)/pipeline.json $(PIPELINE_ARGS) | tee $(BENCH_OUT)/pipeline.txt
@@ -77,7 +79,7 @@ bench: build $(BIN)/nats-server ## micro benchmarks (benchstat), the pipeline lo
 	for s in fetcher enricher sink; do \
 	  $(GO) tool pprof -top -nodecount=25 $(BENCH_OUT)/pipeline $(BENCH_OUT)/prof/$$s.pprof 2>/dev/null | grep -v '^Build ID' > $(BENCH_OUT)/prof/$$s.top.txt; done
 	$(GO) run ./bench/cmd/report -result $(BENCH_OUT)/pipeline.json -text $(BENCH_OUT)/pipeline.txt \
-	  -micro $(BENCH_OUT)/micro.txt -benchstat $(BENCH_OUT)/benchstat.txt -profiles $(BENCH_OUT)/prof \
+	  -micro $(BENCH_OUT)/micro.txt -benchstat $(BENCH_OUT)/benchstat.txt -micro-load $(BENCH_OUT)/micro-load.txt -profiles $(BENCH_OUT)/prof \
 	  -profile-command '$(BENCH_OUT)/pipeline -bin $(BIN) -profile $(BENCH_OUT)/prof $(PROFILE_ARGS)' \
 	  -notes docs/benchmarks/notes.md -out docs/BENCHMARKS.md -img docs/benchmarks \
 	  -cmd 'make build $(BIN)/nats-server   # the services; nats-server $(NATS_SERVER_VERSION)' \

@@ -31,6 +31,7 @@ func run(args []string) error {
 	text := fs.String("text", "var/bench/pipeline.txt", "what the pipeline command printed")
 	micro := fs.String("micro", "var/bench/micro.txt", "raw go test -bench output")
 	benchstat := fs.String("benchstat", "var/bench/benchstat.txt", "benchstat's summary of -micro")
+	microLoad := fs.String("micro-load", "var/bench/micro-load.txt", "/proc/loadavg before and after the micro benchmarks")
 	profiles := fs.String("profiles", "", "directory of <service>.top.txt (go tool pprof -top) files")
 	profileCmd := fs.String("profile-command", "", "the command of the profiled run")
 	notes := fs.String("notes", "docs/benchmarks/notes.md", "hand-written analysis to include")
@@ -68,6 +69,9 @@ func run(args []string) error {
 		return err
 	}
 	if in.Benchstat, err = read(*benchstat, true); err != nil {
+		return err
+	}
+	if in.MicroLoad, err = read(*microLoad, true); err != nil {
 		return err
 	}
 	if in.Notes, err = read(*notes, true); err != nil {

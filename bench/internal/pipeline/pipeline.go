@@ -296,6 +296,9 @@ func (r *run) startSampler() {
 			now := time.Now()
 			u := r.usage()
 			s := Sample{At: now.Sub(t0).Seconds(), CPU: map[string]float64{}, RSSMB: map[string]float64{}}
+			if busy, err := proc.MachineBusy(); err == nil {
+				s.MachineCPU = busy.Seconds()
+			}
 			for name, x := range u {
 				s.CPU[name] = x.CPU.Seconds()
 				s.RSSMB[name] = mb(x.RSS)

@@ -151,6 +151,8 @@ type Sample struct {
 	At    float64
 	CPU   map[string]float64
 	RSSMB map[string]float64
+	// MachineCPU is the CPU time of the whole machine since boot.
+	MachineCPU float64
 }
 
 // Phase returns the phase named name, or nil.

@@ -180,6 +180,27 @@ func cpu(res *pipeline.Result) (*plot.Plot, error) {
 			lines = append(lines, name, xy)
 		}
 	}
+	// Everything else the machine did: its CPU time less the processes'.
+	var other plotter.XYs
+	prev := 0
+	for i := 1; i < len(res.Samples); i++ {
+		a, b := res.Samples[prev], res.Samples[i]
+		dt := b.At - a.At
+		if dt < 1 {
+			continue
+		}
+		if a.MachineCPU > 0 && b.MachineCPU > 0 {
+			ours := 0.0
+			for name, v := range b.CPU {
+				ours += v - a.CPU[name]
+			}
+			other = append(other, plotter.XY{X: b.At, Y: math.Max(0, (b.MachineCPU-a.MachineCPU-ours)/dt)})
+		}
+		prev = i
+	}
+	if len(other) > 0 {
+		lines = append(lines, "other work", other)
+	}
 	if err := plotutil.AddLines(p, lines...); err != nil {
 		return nil, err
 	}
