@@ -48,8 +48,10 @@ train: ## train the NER model (CoNLL-2003) and the stance model (NewsMTSC), dete
 	$(GO) run ./services/enricher/cmd/train-ner -data $(SHARED_DATA) -out services/enricher/internal/ner/model/ner.bin
 	$(GO) run ./services/enricher/cmd/train-stance -data $(SHARED_DATA) -out services/enricher/internal/stance/model/stance.json.gz
 
-eval: ## enricher scores on the dev splits: NER on CoNLL valid, stance on NewsMTSC dev_mt and dev_rw
+eval: ## scores on the dev material: NER (CoNLL valid), stance (NewsMTSC dev), extraction (40 pages)
 	$(GO) run ./services/enricher/cmd/enricher eval -data $(SHARED_DATA)
+	@echo
+	cd services/fetcher && $(GO) run ./cmd/eval-extract
 
 # Benchmarks (docs/BENCHMARKS.md). PIPELINE_ARGS size the load test (see
 # go run ./bench/cmd/pipeline -help); BENCH_COUNT repeats the micro benchmarks.
