@@ -157,13 +157,14 @@ func (s *stack) waitSettled(source string, want int, within time.Duration) {
 	deadline := time.Now().Add(within)
 	var last string
 	stable := 0
+	idleSince, idleCount := time.Time{}, -2
 	for {
 		got := s.storedCount(source)
 		enr, err1 := s.consumer(events.StreamRaw, "enricher")
 		snk, err2 := s.consumer(events.StreamEnriched, "sink")
 		last = fmt.Sprintf("stored %d of %d; enricher %+v (%v); sink %+v (%v)", got, want, enr, err1, snk, err2)
-		if got >= want && err1 == nil && err2 == nil && enr.pending == 0 && enr.ackPending == 0 &&
-			snk.pending == 0 && snk.ackPending == 0 {
+		idle := err1 == nil && err2 == nil && enr.pending == 0 && enr.ackPending == 0 && snk.pending == 0 && snk.ackPending == 0
+		if got >= want && idle {
 			// Twice in a row, a second apart: nothing still in flight.
 			if stable++; stable >= 2 {
 				s.t.Logf("settled: %s", last)
@@ -171,6 +172,14 @@ func (s *stack) waitSettled(source string, want int, within time.Duration) {
 			}
 		} else {
 			stable = 0
+		}
+		// Everything consumed and acknowledged, yet articles missing, for
+		// long: they are lost, waiting longer will not bring them.
+		switch {
+		case !idle || got != idleCount:
+			idleSince, idleCount = time.Now(), got
+		case time.Since(idleSince) > 90*time.Second:
+			s.t.Fatalf("the consumers are idle with nothing pending for 90 s, but %s", last)
 		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("not settled within %v: %s", within, last)

@@ -264,7 +264,11 @@ func (s *stack) fetcherArgs(o stackOptions) []string {
 	args := append(s.commonArgs(), "-inbox", "/inbox", "-inbox-source", loadSourceID,
 		"-inbox-rescan", "3s", "-inbox-settle", "300ms")
 	if o.sources != "" {
-		args = append(args, "-sources", "/data/sources.yaml", "-allow-host", "feedsrv")
+		// The feed server is on a private address (allow-listed) and is
+		// the only host: no per-host rate limit (the default is polite,
+		// one request a second).
+		args = append(args, "-sources", "/data/sources.yaml", "-allow-host", "feedsrv",
+			"-per-host-rate", "-1", "-per-host-concurrency", "16", "-item-concurrency", "16")
 	}
 	return append(args, o.extraFetcherArgs...)
 }

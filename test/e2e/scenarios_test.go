@@ -199,17 +199,6 @@ func scenario(t *testing.T, name string, articles int, fault func(s *stack, l *l
 	r.log(t)
 }
 
-// waitOffered blocks until the loader has offered at least frac of its articles.
-func waitOffered(l *loader, frac float64) {
-	for {
-		o, total := l.progress()
-		if float64(o) >= frac*float64(total) {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // waitStored blocks until at least n articles of the load are stored.
 func waitStored(s *stack, n int, within time.Duration) {
 	deadline := time.Now().Add(within)
@@ -272,7 +261,7 @@ func TestKillStages(t *testing.T) {
 func TestNATSNodeFaults(t *testing.T) {
 	articles := size(6000, 40000)
 	scenario(t, "NATS node stop and partition", articles, func(s *stack, l *loader, m *meter) string {
-		waitOffered(l, 0.2)
+		waitStored(s, articles/5, 5*time.Minute)
 		grace := 20 * time.Second
 		if code := s.terminate(s.nats[1], grace); code != 0 {
 			t.Logf("nats2 exited %d on SIGTERM", code)
@@ -281,7 +270,7 @@ func TestNATSNodeFaults(t *testing.T) {
 		time.Sleep(8 * time.Second)
 		s.start(s.nats[1])
 		t.Log("nats2 started again")
-		waitOffered(l, 0.55)
+		waitStored(s, articles*11/20, 5*time.Minute)
 		s.disconnect(s.nats[2])
 		t.Log("nats3 cut off the network")
 		time.Sleep(15 * time.Second)
@@ -317,7 +306,7 @@ func TestPostgresRestart(t *testing.T) {
 func TestRollingRestart(t *testing.T) {
 	articles := size(6000, 40000)
 	scenario(t, "SIGTERM rolling restart", articles, func(s *stack, l *loader, m *meter) string {
-		waitOffered(l, 0.2)
+		waitStored(s, articles/10, 5*time.Minute)
 		rounds := 1
 		if soak() {
 			rounds = 3
