@@ -80,6 +80,7 @@ bench: build $(BIN)/nats-server ## micro benchmarks (benchstat), the pipeline lo
 	$(BENCH_OUT)/pipeline -bin $(BIN) -profile $(BENCH_OUT)/prof $(PROFILE_ARGS) > $(BENCH_OUT)/prof/run.txt
 	for s in fetcher enricher sink; do \
 	  $(GO) tool pprof -top -nodecount=25 $(BENCH_OUT)/pipeline $(BENCH_OUT)/prof/$$s.pprof 2>/dev/null | grep -v '^Build ID' > $(BENCH_OUT)/prof/$$s.top.txt; done
+	$(GO) tool pprof -top -nodecount=20 $(BIN)/nats-server $(BENCH_OUT)/prof/nats-server.pprof 2>/dev/null | grep -v '^Build ID' > $(BENCH_OUT)/prof/nats-server.top.txt
 	$(GO) run ./bench/cmd/report -result $(BENCH_OUT)/pipeline.json -text $(BENCH_OUT)/pipeline.txt \
 	  -micro $(BENCH_OUT)/micro.txt -benchstat $(BENCH_OUT)/benchstat.txt -micro-load $(BENCH_OUT)/micro-load.txt -profiles $(BENCH_OUT)/prof \
 	  -profile-command '$(BENCH_OUT)/pipeline -bin $(BIN) -profile $(BENCH_OUT)/prof $(PROFILE_ARGS)' \

@@ -55,7 +55,8 @@ func run(ctx context.Context, args []string) error {
 	fs.BoolVar(&c.Keep, "keep", false, "keep the work directory (logs, JetStream store, inbox)")
 	data := fs.String("data", "", "shared data directory for the article text (default $NEWSFLOW_SHARED_DATA or ../shared/data; synthetic text without it)")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file (for bench/cmd/report)")
-	profile := fs.String("profile", "", "run the services from this binary with CPU profiling, writing <dir>/<service>.pprof")
+	profile := fs.String("profile", "", "run the services from this binary with CPU profiling, writing <dir>/<service>.pprof (and nats-server.pprof)")
+	natsProfSecs := fs.Int("profile-nats-seconds", 15, "with -profile, seconds of nats-server's CPU profile from the start of full load")
 	extra := map[string]*string{}
 	for _, s := range pipeline.Services {
 		extra[s] = fs.String(s+"-args", "", "extra flags of the "+s+", space separated")
@@ -93,6 +94,7 @@ func run(ctx context.Context, args []string) error {
 		c.Command = func(service string) (string, []string) {
 			return self, []string{"serve", service, filepath.Join(dir, service+".pprof")}
 		}
+		c.NATSProfile, c.NATSProfileSeconds = filepath.Join(dir, "nats-server.pprof"), *natsProfSecs
 	}
 	c.Progress = os.Stderr
 	res, err := pipeline.Run(ctx, c)

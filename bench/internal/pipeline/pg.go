@@ -26,6 +26,8 @@ type database struct {
 	// (track_commit_timestamp); without them stored_at (the start of the
 	// writing transaction) stands in for the commit time.
 	commitTimes bool
+	// statements is whether pg_stat_statements is on.
+	statements bool
 }
 
 func startDatabase(ctx context.Context) (*database, error) {
@@ -35,9 +37,13 @@ func startDatabase(ctx context.Context) (*database, error) {
 	}
 	db := &database{cluster: c}
 	fail := func(err error) (*database, error) { c.Close(); return nil, err }
-	// Commit timestamps give each article's exact commit time.
+	// Commit timestamps give each article's exact commit time;
+	// pg_stat_statements says where the server's time goes (optional).
 	if err := execSQL(ctx, c.DSN(), "ALTER SYSTEM SET track_commit_timestamp = on"); err != nil {
 		return fail(err)
+	}
+	if _, err := os.Stat(filepath.Join(c.Dir(), "..")); err == nil {
+		_ = execSQL(ctx, c.DSN(), "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
 	}
 	if err := c.Restart(ctx); err != nil {
 		return fail(err)
@@ -47,6 +53,9 @@ func startDatabase(ctx context.Context) (*database, error) {
 	}
 	if db.pool, err = pgxpool.New(ctx, db.dsn); err != nil {
 		return fail(err)
+	}
+	if _, err := db.pool.Exec(ctx, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"); err == nil {
+		db.statements = true
 	}
 	var track string
 	if err := db.pool.QueryRow(ctx, "SELECT current_setting('server_version'), current_setting('track_commit_timestamp')").Scan(&db.version, &track); err != nil {
@@ -142,4 +151,50 @@ func (db *database) articles(ctx context.Context) ([]stored, error) {
 		return nil, fmt.Errorf("read articles: %w", err)
 	}
 	return out, nil
+}
+
+// Statement is one kind of SQL statement and the server time it took.
+type Statement struct {
+	Query   string // normalised, on one line, cut at 120 characters
+	Calls   int64
+	TotalMS float64
+	Rows    int64
+}
+
+// resetStatements starts pg_stat_statements' counts afresh.
+func (db *database) resetStatements(ctx context.Context) {
+	if db.statements {
+		_, _ = db.pool.Exec(ctx, "SELECT pg_stat_statements_reset()")
+	}
+}
+
+// topStatements returns the n statements of the benchmark database that
+// took the most server time since the last reset, leaving out the
+// harness's own queries.
+func (db *database) topStatements(ctx context.Context, n int) ([]Statement, error) {
+	if !db.statements {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT query, calls, total_exec_time, rows FROM pg_stat_statements
+		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE 'SELECT count(*) FROM articles%'
+		  AND query NOT LIKE 'SELECT substring(%'
+		ORDER BY total_exec_time DESC LIMIT $1`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Statement
+	for rows.Next() {
+		var s Statement
+		if err := rows.Scan(&s.Query, &s.Calls, &s.TotalMS, &s.Rows); err != nil {
+			return nil, err
+		}
+		s.Query = strings.Join(strings.Fields(s.Query), " ")
+		if r := []rune(s.Query); len(r) > 120 {
+			s.Query = string(r[:117]) + "..."
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }

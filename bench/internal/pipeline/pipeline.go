@@ -64,6 +64,10 @@ type Config struct {
 	CeilingMessages int
 	// PhaseTimeout bounds the wait for a phase's articles to be stored.
 	PhaseTimeout time.Duration
+	// NATSProfile, if set, is where a CPU profile of nats-server during
+	// the first NATSProfileSeconds of the full-load phase is written.
+	NATSProfile        string
+	NATSProfileSeconds int
 	// Args are extra flags per service.
 	Args map[string][]string
 	// Progress receives progress lines.
@@ -131,10 +135,11 @@ type run struct {
 	inbox   string
 	gen     *corpus.Generator
 
-	nats *process
-	url  string
-	db   *database
-	svc  map[string]*process
+	nats     *process
+	url      string
+	natsProf string // address of nats-server's /debug/pprof ("" for none)
+	db       *database
+	svc      map[string]*process
 
 	stopSampler func()
 	mu          sync.Mutex // guards res.Samples
@@ -187,7 +192,12 @@ func (r *run) setup(ctx context.Context) error {
 	}
 
 	r.logf("work directory %s", r.work)
-	if r.nats, r.url, err = startNATS(ctx, c.NATSServer, filepath.Join(r.work, "nats"), logs); err != nil {
+	if c.NATSProfile != "" {
+		if r.natsProf, err = freeAddr(); err != nil {
+			return err
+		}
+	}
+	if r.nats, r.url, err = startNATS(ctx, c.NATSServer, filepath.Join(r.work, "nats"), logs, r.natsProf); err != nil {
 		return err
 	}
 	r.res.NATSVersion = natsVersion(ctx, r.nats.http)
@@ -422,6 +432,14 @@ func (r *run) measure(ctx context.Context) error {
 
 	// Full load: every article into the inbox at once.
 	r.logf("full load: %d articles into the inbox as fast as they can be written", c.Articles)
+	r.db.resetStatements(ctx)
+	profiled := make(chan error, 1)
+	if r.natsProf != "" {
+		secs := max(c.NATSProfileSeconds, 1)
+		go func() { profiled <- fetchProfile(ctx, r.natsProf, secs, c.NATSProfile) }()
+	} else {
+		profiled <- nil
+	}
 	before, err := r.snapshot(ctx)
 	if err != nil {
 		return err
@@ -443,7 +461,13 @@ func (r *run) measure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := <-profiled; err != nil {
+		r.logf("nats-server profile: %v", err)
+	}
 	full := r.phase("full", c.Articles, 0, arts, before, after)
+	if full.Statements, err = r.db.topStatements(ctx, 6); err != nil {
+		r.logf("pg_stat_statements: %v", err)
+	}
 	r.res.Phases = append(r.res.Phases, full)
 	r.logf("full load: %.1f articles/s end to end", full.EndToEndPerSecond)
 
@@ -454,6 +478,7 @@ func (r *run) measure(ctx context.Context) error {
 	}
 	n := max(int(rate*c.HalfDuration.Seconds()), 2)
 	r.logf("half load: %d articles at %.1f/s", n, rate)
+	r.db.resetStatements(ctx)
 	before, err = r.snapshot(ctx)
 	if err != nil {
 		return err
@@ -484,6 +509,9 @@ func (r *run) measure(ctx context.Context) error {
 		return err
 	}
 	half := r.phase("half", n, rate, arts, before, after)
+	if half.Statements, err = r.db.topStatements(ctx, 6); err != nil {
+		r.logf("pg_stat_statements: %v", err)
+	}
 	r.res.Phases = append(r.res.Phases, half)
 
 	// Peak memory over the run, and what the streams hold, before stopping.
@@ -648,6 +676,12 @@ func (r *run) phase(name string, n int, offered float64, arts []stored, before, 
 		if n := delta(svc, name+"_count", nil); n > 0 {
 			p.ProcessingMS[svc] = 1000 * delta(svc, name+"_sum", nil) / n
 		}
+	}
+	if n := delta("sink", "newsflow_sink_batch_size_articles_count", nil); n > 0 {
+		p.SinkBatchArticles = delta("sink", "newsflow_sink_batch_size_articles_sum", nil) / n
+	}
+	if n := delta("sink", "newsflow_sink_write_seconds_count", nil); n > 0 {
+		p.SinkWriteMS = 1000 * delta("sink", "newsflow_sink_write_seconds_sum", nil) / n
 	}
 	if n := delta("enricher", "newsflow_enricher_enrich_seconds_count", nil); n > 0 {
 		p.EnrichMS = 1000 * delta("enricher", "newsflow_enricher_enrich_seconds_sum", nil) / n

@@ -51,7 +51,9 @@ func TestPhase(t *testing.T) {
 			"newsflow_enricher_processing_seconds_sum 1.2\nnewsflow_enricher_processing_seconds_count 14\n"+
 			"newsflow_enricher_published_messages_total{stream=\"mentions\"} 45\n"),
 		"sink": parse(t, "newsflow_sink_end_to_end_seconds_bucket{le=\"1\"} 4\nnewsflow_sink_end_to_end_seconds_bucket{le=\"+Inf\"} 4\n"+
-			"newsflow_sink_dead_letters_total{reason=\"invalid\"} 1\n"),
+			"newsflow_sink_dead_letters_total{reason=\"invalid\"} 1\n"+
+			"newsflow_sink_batch_size_articles_sum 4\nnewsflow_sink_batch_size_articles_count 2\n"+
+			"newsflow_sink_write_seconds_sum 0.05\nnewsflow_sink_write_seconds_count 2\n"),
 	}}
 	p := r.phase("full", 4, 0, arts, before, after)
 
@@ -83,6 +85,8 @@ func TestPhase(t *testing.T) {
 	near("retries", p.Retries, 2)
 	near("dead letters", p.DeadLetters, 1)
 	near("enricher held ms", p.ProcessingMS["enricher"], 50)
+	near("sink batch", p.SinkBatchArticles, 2)
+	near("sink write ms", p.SinkWriteMS, 25)
 	near("sink histogram p99", p.SinkHistogramP99MS, 990) // 99% of the way through (0, 1 s]
 	if got := p.Times["sink"]; len(got) != 4 || got[0] != 0.3 || got[3] != 1.0 {
 		t.Errorf("sink times = %v, want 0.3 .. 1.0", got)

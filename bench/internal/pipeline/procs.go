@@ -151,7 +151,8 @@ func port(addr string) string {
 }
 
 // startNATS runs nats-server with JetStream on file storage in dir.
-func startNATS(ctx context.Context, bin, dir, logDir string) (*process, string, error) {
+// With profAddr set, the server also serves /debug/pprof there.
+func startNATS(ctx context.Context, bin, dir, logDir, profAddr string) (*process, string, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, "", err
@@ -164,6 +165,9 @@ func startNATS(ctx context.Context, bin, dir, logDir string) (*process, string, 
 	store := filepath.Join(dir, "jetstream")
 	text := "listen: " + addr + "\nhttp: " + mon + "\nmax_payload: 8MB\nserver_name: newsflow-bench\n" +
 		"jetstream {\n  store_dir: " + strconv.Quote(store) + "\n}\n"
+	if profAddr != "" {
+		text += "prof_port: " + port(profAddr) + "\n"
+	}
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		return nil, "", err
 	}
@@ -187,4 +191,29 @@ func startNATS(ctx context.Context, bin, dir, logDir string) (*process, string, 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// fetchProfile saves a CPU profile of seconds from a /debug/pprof server.
+func fetchProfile(ctx context.Context, addr string, seconds int, path string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(seconds+30)*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet,
+		"http://"+addr+"/debug/pprof/profile?seconds="+strconv.Itoa(seconds), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -115,10 +115,16 @@ type Phase struct {
 	// ProcessingMS is the mean time a stage held a message (the enricher)
 	// or a batch (the sink), from its processing_seconds histogram;
 	// EnrichMS the enricher's mean analysis time per article (no I/O).
-	ProcessingMS                   map[string]float64
-	EnrichMS                       float64
+	ProcessingMS map[string]float64
+	EnrichMS     float64
+	// SinkBatchArticles is the mean committed batch; SinkWriteMS the mean
+	// time to write and commit one.
+	SinkBatchArticles, SinkWriteMS float64
 	Tokens, TokensPerCPUSecond     float64
 	Mentions, Retries, DeadLetters float64
+	// Statements are the SQL statements that took the most server time
+	// (pg_stat_statements; empty when it is unavailable).
+	Statements []Statement `json:",omitempty"`
 	// For plots: fetch-to-commit latencies, and each stage's event times
 	// in seconds from the first file, sorted.
 	Latencies []float64
@@ -243,8 +249,15 @@ func (r *Result) WriteText(w io.Writer) error {
 		p("  other work on the machine meanwhile: %.2f cores", ph.OtherCores)
 		p("  mean time held: enricher %.1f ms per article (%.1f ms of it analysis), sink %.1f ms per batch",
 			ph.ProcessingMS["enricher"], ph.EnrichMS, ph.ProcessingMS["sink"])
+		p("  sink: %.1f articles per batch, %.1f ms to write and commit one", ph.SinkBatchArticles, ph.SinkWriteMS)
 		p("  enricher: %.0f tokens, %.0f tokens per CPU second; %.0f mention events", ph.Tokens, ph.TokensPerCPUSecond, ph.Mentions)
 		p("  retries %.0f, dead letters %.0f", ph.Retries, ph.DeadLetters)
+		if len(ph.Statements) > 0 {
+			p("  postgresql statements by server time (pg_stat_statements):")
+			for _, st := range ph.Statements {
+				p("    %9.1f ms %7d calls %9d rows  %s", st.TotalMS, st.Calls, st.Rows, st.Query)
+			}
+		}
 	}
 	if len(r.PeakRSSMB) > 0 {
 		p("")

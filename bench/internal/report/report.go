@@ -140,7 +140,8 @@ func Write(w io.Writer, in Inputs) error {
 	row("inbox to commit p50 / p99", "%.1f / %.1f ms", func(x pipeline.Phase) []any { return []any{x.InboxLatencyMS.P50, x.InboxLatencyMS.P99} })
 	row("sink histogram estimate p50 / p99", "%.1f / %.1f ms", func(x pipeline.Phase) []any { return []any{x.SinkHistogramP50MS, x.SinkHistogramP99MS} })
 	row("enricher: time held per article (analysis)", "%.1f ms (%.1f ms)", func(x pipeline.Phase) []any { return []any{x.ProcessingMS["enricher"], x.EnrichMS} })
-	row("sink: time held per batch", "%.1f ms", func(x pipeline.Phase) []any { return []any{x.ProcessingMS["sink"]} })
+	row("sink: time held per batch (writing and committing it)", "%.1f ms (%.1f ms)", func(x pipeline.Phase) []any { return []any{x.ProcessingMS["sink"], x.SinkWriteMS} })
+	row("sink: articles per batch", "%.1f", func(x pipeline.Phase) []any { return []any{x.SinkBatchArticles} })
 	row("enricher tokens per CPU second", "%.0f", func(x pipeline.Phase) []any { return []any{x.TokensPerCPUSecond} })
 	row("mention events published", "%.0f", func(x pipeline.Phase) []any { return []any{x.Mentions} })
 	row("retries / dead letters", "%.0f / %.0f", func(x pipeline.Phase) []any { return []any{x.Retries, x.DeadLetters} })
@@ -168,6 +169,16 @@ func Write(w io.Writer, in Inputs) error {
 		p("| --- | --- | --- |")
 		for _, s := range res.Streams {
 			p("| %s | %d | %.1f |", s.Name, s.Messages, float64(s.Bytes)/(1<<20))
+		}
+		p("")
+	}
+	if len(full.Statements) > 0 {
+		p("PostgreSQL statements by server time during full load (`pg_stat_statements`; the sink's):")
+		p("")
+		p("| server time | calls | rows | statement |")
+		p("| --- | --- | --- | --- |")
+		for _, st := range full.Statements {
+			p("| %.1f ms | %d | %d | `%s` |", st.TotalMS, st.Calls, st.Rows, strings.ReplaceAll(st.Query, "|", "\\|"))
 		}
 		p("")
 	}
@@ -202,7 +213,9 @@ func Write(w io.Writer, in Inputs) error {
 		p("### CPU profiles")
 		p("")
 		p("From a separate, profiled run (the same `Run` of each service, in the harness binary, with")
-		p("`runtime/pprof` on; its numbers are not the ones above):")
+		p("`runtime/pprof` on, and nats-server's own profiling endpoint for the first seconds of full")
+		p("load; its numbers are not the ones above). \"Total samples\" over \"Duration\" is the share of")
+		p("one core the process used:")
 		p("")
 		p("```sh")
 		p("%s", in.ProfileCommand)

@@ -26,10 +26,12 @@ func fixture() *pipeline.Result {
 			TokensPerCPUSecond: 250000,
 		}
 	}
+	full := phase("full", 432.1)
+	full.Statements = []pipeline.Statement{{Query: "INSERT INTO article_entities (a|b)", Calls: 3, TotalMS: 1234.5, Rows: 4900}}
 	return &pipeline.Result{
 		Started: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
 		Machine: pipeline.Machine{CPU: "Test CPU", Cores: 2, MemoryGiB: 8, GoVersion: "go1.26"},
-		Phases:  []pipeline.Phase{phase("full", 432.1), phase("half", 210)},
+		Phases:  []pipeline.Phase{full, phase("half", 210)},
 		Ceiling: &pipeline.Ceiling{Messages: 100, PerSecond: 20000, PublishPerSecond: 30000},
 		Samples: []pipeline.Sample{
 			{At: 0, CPU: map[string]float64{"enricher": 0}},
@@ -83,6 +85,7 @@ func TestWrite(t *testing.T) {
 		"12.5 ms on average, 3.2 ms of it in analysis",
 		"10.0 mention events per article",
 		"Hand-written notes.",
+		"| 1234.5 ms | 3 | 4900 | `INSERT INTO article_entities (a\\|b)` |",
 		"![throughput-full](benchmarks/throughput-full.png)",
 		"flat flat% top",
 		"benchstat table",
