@@ -78,7 +78,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		Bin: "bin", Seed: 1, Warmup: 200, Articles: 5000, HalfDuration: 30 * time.Second,
-		CeilingMessages: 20000, PhaseTimeout: 10 * time.Minute,
+		CeilingMessages: 50000, PhaseTimeout: 10 * time.Minute,
 	}
 }
 
