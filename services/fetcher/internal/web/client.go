@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // DefaultAccept is the Accept header sent when a fetch names none: feeds
@@ -93,6 +95,22 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	}
 	c.hosts = &hostTable{cfg: cfg, now: c.now, sleep: func(ctx context.Context, d time.Duration) error { return c.sleep(ctx, d) }}
 	return c, nil
+}
+
+// LimitRate lowers the request rate to the host of rawURL to at most
+// perSecond requests per second, for a source that asks to be fetched more
+// gently than Config.PerHostRate. It never raises a host's rate; a
+// robots.txt Crawl-delay still lowers it further.
+func (c *Client) LimitRate(rawURL string, perSecond float64) error {
+	u, err := parseHTTPURL(rawURL)
+	if err != nil {
+		return err
+	}
+	if !(perSecond > 0) {
+		return fmt.Errorf("web: rate %v is not positive", perSecond)
+	}
+	c.hosts.lower(strings.ToLower(u.Host), rate.Limit(perSecond))
+	return nil
 }
 
 // Close releases idle connections. The Client must not be used afterwards.

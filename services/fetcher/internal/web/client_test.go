@@ -204,6 +204,38 @@ func TestRobotsCrawlDelayLowersRate(t *testing.T) {
 	}
 }
 
+func TestLimitRateOnlyLowers(t *testing.T) {
+	c := newTestClient(t, Config{AllowHosts: loopback, PerHostRate: 10})
+	rate := func(host string) float64 { return float64(c.hosts.get(host).limiter.Limit()) }
+	tests := []struct {
+		url  string
+		rps  float64
+		host string
+		want float64
+	}{
+		{"https://News.Example.com/rss", 2, "news.example.com", 2},
+		{"https://news.example.com/other", 5, "news.example.com", 2}, // never raised
+		{"https://news.example.com/other", 0.5, "news.example.com", 0.5},
+		{"http://feeds.example.org:8080/x", 20, "feeds.example.org:8080", 10},
+	}
+	for _, tt := range tests {
+		if err := c.LimitRate(tt.url, tt.rps); err != nil {
+			t.Fatalf("LimitRate(%s, %v): %v", tt.url, tt.rps, err)
+		}
+		if got := rate(tt.host); got != tt.want {
+			t.Errorf("after LimitRate(%s, %v): %s rate %v, want %v", tt.url, tt.rps, tt.host, got, tt.want)
+		}
+	}
+	for _, bad := range []struct {
+		url string
+		rps float64
+	}{{"ftp://example.com/", 1}, {"https://example.com/", 0}, {"https://example.com/", -1}} {
+		if err := c.LimitRate(bad.url, bad.rps); err == nil {
+			t.Errorf("LimitRate(%s, %v) = nil, want an error", bad.url, bad.rps)
+		}
+	}
+}
+
 func TestRedirects(t *testing.T) {
 	srv := newServer(t, "", func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {

@@ -135,7 +135,11 @@ func (t *hostTable) crawlDelay(host string, d time.Duration) {
 	if d <= 0 {
 		return
 	}
-	lim := rate.Every(min(d, maxCrawlDelay))
+	t.lower(host, rate.Every(min(d, maxCrawlDelay)))
+}
+
+// lower lowers host's rate to lim when that is slower than its rate now.
+func (t *hostTable) lower(host string, lim rate.Limit) {
 	h := t.get(host)
 	if lim < h.limiter.Limit() {
 		h.limiter.SetLimit(lim)
