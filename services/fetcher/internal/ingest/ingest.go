@@ -117,10 +117,13 @@ func (in *Ingester) Seen(ctx context.Context, id string) (bool, error) {
 	}
 }
 
-// Submit publishes a once. An invalid article is an error wrapping
-// events.ErrInvalid (the caller rejects it); other errors are transient and
-// the caller should submit again later.
-func (in *Ingester) Submit(ctx context.Context, a events.RawArticle) (Outcome, error) {
+// Submit publishes a once. also are other IDs of the same article (the
+// feed link of a page that names another canonical URL): they are
+// remembered as seen too, so that sources listing the article under them
+// skip it. An invalid article is an error wrapping events.ErrInvalid (the
+// caller rejects it); other errors are transient and the caller should
+// submit again later.
+func (in *Ingester) Submit(ctx context.Context, a events.RawArticle, also ...string) (Outcome, error) {
 	if err := a.Validate(); err != nil {
 		return OutcomeSkipped, err
 	}
@@ -129,6 +132,7 @@ func (in *Ingester) Submit(ctx context.Context, a events.RawArticle) (Outcome, e
 		return "", err
 	}
 	if seen {
+		in.remember(ctx, a, also)
 		in.count(a, OutcomeDuplicate)
 		return OutcomeDuplicate, nil
 	}
@@ -148,14 +152,28 @@ func (in *Ingester) Submit(ctx context.Context, a events.RawArticle) (Outcome, e
 	if dup[0] {
 		outcome = OutcomeDuplicate // another replica published it a moment ago
 	}
-	if _, err := in.seen.Put(ctx, a.ID, []byte(strconv.FormatInt(a.FetchedAt.Unix(), 10))); err != nil {
-		// Published but not remembered: a later duplicate publish is
-		// still caught by the stream's de-duplication window.
-		in.rt.Log.Warn("seen set update failed", "id", a.ID, "err", err)
-	}
+	in.remember(ctx, a, append([]string{a.ID}, also...))
 	in.count(a, outcome)
 	return outcome, nil
 }
+
+// remember adds ids to the seen set.
+func (in *Ingester) remember(ctx context.Context, a events.RawArticle, ids []string) {
+	for _, id := range ids {
+		if !events.IsArticleID(id) {
+			continue
+		}
+		if _, err := in.seen.Put(ctx, id, []byte(strconv.FormatInt(a.FetchedAt.Unix(), 10))); err != nil {
+			// Published but not remembered: a later duplicate publish is
+			// still caught by the stream's de-duplication window.
+			in.rt.Log.Warn("seen set update failed", "id", id, "err", err)
+		}
+	}
+}
+
+// Duplicate counts an article found again and skipped before it was
+// fetched, because the seen set has its ID.
+func (in *Ingester) Duplicate(a events.RawArticle) { in.count(a, OutcomeDuplicate) }
 
 // Reject dead-letters input that could not become an article, with why.
 func (in *Ingester) Reject(ctx context.Context, source, origin string, data []byte, cause error) error {
