@@ -3,6 +3,7 @@ package chart
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -36,15 +37,24 @@ var types = map[string]func() any{
 }
 
 // Decode decodes o strictly into its Go type: a field the type does not
-// have, a duplicate field or a value of the wrong type is an error. It
+// have, a duplicate key or a value of the wrong type (a number where the
+// API wants a string) is an error. It
 // returns a pointer to the typed object (*appsv1.Deployment, ...).
 func Decode(o Object) (any, error) {
 	mk, ok := types[o.APIVersion+"/"+o.Kind]
 	if !ok {
 		return nil, fmt.Errorf("%s: kind %s/%s is not one the chart may render", o, o.APIVersion, o.Kind)
 	}
+	// As kubectl does: YAML to JSON without hints from the target type (a
+	// number stays a number), then JSON into the type.
+	j, err := sigsyaml.YAMLToJSONStrict(o.YAML)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", o, err)
+	}
 	v := mk()
-	if err := sigsyaml.UnmarshalStrict(o.YAML, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return nil, fmt.Errorf("%s: %w", o, err)
 	}
 	return v, nil
