@@ -177,6 +177,25 @@ func TestInboxWatchPicksUpNewFiles(t *testing.T) {
 	}
 }
 
+func TestConfigFromEnvironment(t *testing.T) {
+	env := map[string]string{
+		"NEWSFLOW_SOURCES": "/etc/newsflow/sources.yaml", "NEWSFLOW_ALLOW_HOST": "10.0.0.0/8,feeds.internal",
+		"NEWSFLOW_PUSH_ADDR": ":8080", "NEWSFLOW_PUSH_TOKEN": "secret",
+	}
+	c, err := fetcher.ParseConfig([]string{"-allow-host", "127.0.0.2"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sources != env["NEWSFLOW_SOURCES"] || c.PushAddr != ":8080" || c.PushToken != "secret" ||
+		strings.Join(c.AllowHosts, ",") != "127.0.0.2" {
+		t.Errorf("config %+v", c)
+	}
+	c, _ = fetcher.ParseConfig(nil, func(k string) string { return env[k] })
+	if strings.Join(c.AllowHosts, ",") != "10.0.0.0/8,feeds.internal" {
+		t.Errorf("NEWSFLOW_ALLOW_HOST gave %q", c.AllowHosts)
+	}
+}
+
 func TestConfigValidation(t *testing.T) {
 	tests := []struct {
 		args []string
@@ -187,9 +206,21 @@ func TestConfigValidation(t *testing.T) {
 		{[]string{"-inbox", "x", "-seen-ttl", "0s"}, "-seen-ttl"},
 		{[]string{"-inbox", "x", "-stream-replicas", "0"}, "-stream-replicas"},
 		{[]string{"-inbox", "x", "-log-format", "xml"}, "-log-format"},
+		{[]string{"-push-addr", ":8080"}, "-push-token-file"},
+		{[]string{"-push-addr", ":9090", "-push-token", "t"}, "-push-addr"},
+		{[]string{"-push-addr", ":8080", "-push-token", "t", "-push-source", "a b"}, "-push-source"},
+		{[]string{"-sources", "s.yaml", "-allow-host", "10.0.0.0/99"}, "-allow-host"},
+		{[]string{"-sources", "s.yaml", "-per-host-rate", "0"}, "-per-host-rate"},
+		{[]string{"-sources", "s.yaml", "-max-redirects", "50"}, "-max-redirects"},
+		{[]string{"-sources", "s.yaml", "-item-concurrency", "0"}, "-item-concurrency"},
+		{[]string{"-sources", "s.yaml", "-read-timeout", "0s"}, "-read-timeout"},
+		{[]string{"-sources", "s.yaml", "-lease-bucket", ""}, "-lease-bucket"},
 	}
 	for _, tt := range tests {
 		_, err := fetcher.ParseConfig(tt.args, func(string) string { return "" })
+		if err != nil && strings.Contains(err.Error(), "flag provided") {
+			t.Errorf("ParseConfig(%q): %v", tt.args, err)
+		}
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ParseConfig(%q) = %v, want an error naming %s", tt.args, err, tt.want)
 		}

@@ -1,11 +1,10 @@
-// Command fetcher runs the newsflow fetcher stage.
+// Command fetcher runs the newsflow fetcher stage (`fetcher [flags]`), and
+// the commands `fetcher probe [flags] URL` and `fetcher extract [flags] <
+// page.html`.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -17,18 +16,7 @@ var version = "dev" // set with -ldflags "-X main.version=..."
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	cfg, err := fetcher.ParseConfig(os.Args[1:], os.Getenv)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fetcher:", err)
-		os.Exit(2)
-	}
-	cfg.Version = version
-	if err := fetcher.Run(ctx, cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "fetcher:", err)
-		os.Exit(1)
-	}
+	code := fetcher.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv, version)
+	stop()
+	os.Exit(code)
 }
