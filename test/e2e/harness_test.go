@@ -200,13 +200,14 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	s.waitJetStream()
 
 	// The fetcher first: it declares the streams (R3) and the seen bucket.
-	if s.fetcher, err = s.startStage("fetcher", "fetcher", s.fetcherArgs(o)); err != nil {
-		t.Fatalf("start fetcher: %v", err)
-	}
+	var files []testcontainers.ContainerFile
 	if o.sources != "" {
-		if err := s.fetcher.c.CopyToContainer(ctx, []byte(o.sources), "/data/sources.yaml", 0o644); err != nil {
-			t.Fatalf("sources file: %v", err)
-		}
+		files = append(files, testcontainers.ContainerFile{
+			Reader: strings.NewReader(o.sources), ContainerFilePath: "/data/sources.yaml", FileMode: 0o644,
+		})
+	}
+	if s.fetcher, err = s.startStage("fetcher", "fetcher", s.fetcherArgs(o), files...); err != nil {
+		t.Fatalf("start fetcher: %v", err)
 	}
 	wg = sync.WaitGroup{}
 	errs = make(chan error, 3)
@@ -261,7 +262,13 @@ func (s *stack) consumerArgs() []string {
 }
 
 func (s *stack) fetcherArgs(o stackOptions) []string {
-	args := append(s.commonArgs(), "-inbox", "/inbox", "-inbox-source", loadSourceID,
+	// The inbox carries the load until the fetcher reads feeds; then the
+	// load comes from the feed and the inbox only from the bad-input test.
+	inboxSource := loadSourceID
+	if o.sources != "" {
+		inboxSource = "inbox"
+	}
+	args := append(s.commonArgs(), "-inbox", "/inbox", "-inbox-source", inboxSource,
 		"-inbox-rescan", "3s", "-inbox-settle", "300ms")
 	if o.sources != "" {
 		// The feed server is on a private address (allow-listed) and is
@@ -361,9 +368,10 @@ func (s *stack) startFeed() (*node, error) {
 	return s.create(req, "feedsrv", "feedsrv")
 }
 
-func (s *stack) startStage(name, kind string, args []string) (*node, error) {
+func (s *stack) startStage(name, kind string, args []string, files ...testcontainers.ContainerFile) (*node, error) {
 	req := s.request(name, image(kind), args, []string{stagePort},
 		wait.ForHTTP("/readyz").WithPort(stagePort).WithStartupTimeout(2*time.Minute).WithPollInterval(200*time.Millisecond))
+	req.Files = files
 	if kind == "fetcher" {
 		mod := req.HostConfigModifier
 		req.HostConfigModifier = func(hc *container.HostConfig) {

@@ -27,6 +27,27 @@ var hostileSources = []struct {
 	{"hostile-pages", "/hostile/pages.xml", nil},
 }
 
+// hostilePageWords: a dead letter of each hostile page must name its
+// problem with one of these words.
+var hostilePageWords = map[string][]string{
+	"endless": {"too large", "limit", "bytes"},
+	"bomb":    {"too large", "decompress", "bomb"},
+	"loop":    {"redirect"},
+	"private": {"refus", "private", "loopback", "guard"},
+	"binary":  {"not html", "content type", "image/png"},
+	"empty":   {"no article", "0 words", "empty", "no text"},
+}
+
+func containsAny(s string, words []string) bool {
+	s = strings.ToLower(s)
+	for _, w := range words {
+		if strings.Contains(s, strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
+}
+
 func hostileSourcesFile() string {
 	var b strings.Builder
 	b.WriteString(loadSources())
@@ -99,17 +120,33 @@ func TestHostileFeeds(t *testing.T) {
 				evidence = append(evidence, strings.ToLower(d.reason))
 			}
 		}
-		found := false
+		found := ""
 		for _, e := range evidence {
-			for _, w := range h.words {
-				if strings.Contains(e, strings.ToLower(w)) {
-					found = true
+			if found == "" && containsAny(e, h.words) {
+				found = e
+			}
+		}
+		if found == "" {
+			t.Errorf("%s: no log line or dead letter says what is wrong (want one of %v); lines about it: %.600s",
+				h.id, h.words, strings.Join(evidence, "\n"))
+		} else {
+			t.Logf("%s: %.300s", h.id, found)
+		}
+	}
+	// Each hostile page is one dead letter of the fetcher naming its problem.
+	for _, p := range feedsrv.HostilePages {
+		url := feedBase + "/hostile/page/" + p
+		n := 0
+		for _, d := range dl {
+			if d.subject == url {
+				n++
+				if !containsAny(d.reason, hostilePageWords[p]) {
+					t.Errorf("page %s: dead letter reason %q does not name the problem (%v)", p, d.reason, hostilePageWords[p])
 				}
 			}
 		}
-		if !found {
-			t.Errorf("%s: no log line or dead letter says what is wrong (want one of %v); lines about it: %.600s",
-				h.id, h.words, strings.Join(evidence, "\n"))
+		if n != 1 {
+			t.Errorf("page %s: %d dead letters, want 1", p, n)
 		}
 	}
 	// Nothing from a hostile source was stored as an article.
@@ -121,9 +158,9 @@ func TestHostileFeeds(t *testing.T) {
 	}
 	exp := expectation{source: loadSourceID, articles: articles, dlq: map[string]int{}}
 	for _, d := range dl {
-		exp.dlq[d.stage+"/"+d.class]++ // whatever the fetcher dead-lettered, it is accounted below
-		if d.stage != "fetcher" {
-			t.Errorf("dead letter from %s, only the fetcher should refuse hostile input: %+v", d.stage, d)
+		exp.dlq[d.stage+"/"+d.class]++ // checked one by one above
+		if d.stage != "fetcher" || !strings.HasPrefix(d.subject, feedBase+"/hostile/page/") {
+			t.Errorf("dead letter of something not hostile: %+v", d)
 		}
 	}
 	r := report{scenario: "hostile feeds and pages", articles: articles, faults: fmt.Sprintf("%d hostile feeds, %d hostile pages", len(hostileSources)-1, len(feedsrv.HostilePages)), elapsed: time.Since(start)}
