@@ -174,3 +174,41 @@ func TestAttempts(t *testing.T) {
 		t.Errorf("after Clear: %+v, %v", at, err)
 	}
 }
+
+// BenchmarkClaim measures one replica's lease check for a source whose
+// interval is held by another replica (the common case with N replicas)
+// and a won claim, against an in-process JetStream.
+func BenchmarkClaim(b *testing.B) {
+	srv := natstest.Start(b)
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	bk, err := Open(context.Background(), js, "bench", Config{LeaseBucket: "l", ValidatorsBucket: "v", AttemptsBucket: "a"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.Run("held", func(b *testing.B) {
+		if _, _, err := bk.Leases.Claim(ctx, "held", time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if won, _, err := bk.Leases.Claim(ctx, "held", time.Hour); err != nil || won {
+				b.Fatal("claim of a held interval won or failed", err)
+			}
+		}
+	})
+	b.Run("won", func(b *testing.B) {
+		clk := &clock{t: time.Unix(1e9, 0)}
+		l := NewLeases(bk.Leases.kv, "bench", clk.now)
+		for b.Loop() {
+			clk.set(clk.now().Add(time.Minute))
+			if won, _, err := l.Claim(ctx, "won", time.Minute); err != nil || !won {
+				b.Fatal("claim of a free interval lost or failed", err)
+			}
+		}
+	})
+}

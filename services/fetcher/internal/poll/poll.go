@@ -186,7 +186,10 @@ func (p *Poller) observe(s sources.Source, r Result, d time.Duration) {
 		p.metrics.PollSeconds.WithLabelValues(s.ID).Observe(d.Seconds())
 	}
 	level := slog.LevelInfo
-	if r.Outcome != OutcomeOK && r.Outcome != web.Reason(web.ErrNotModified) {
+	switch {
+	case r.Outcome == web.Reason(web.ErrNotModified):
+		level = slog.LevelDebug
+	case r.Outcome != OutcomeOK:
 		level = slog.LevelWarn
 	}
 	attrs := []slog.Attr{

@@ -109,3 +109,18 @@ func TestClipUTF8(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkFeedText(b *testing.B) {
+	var sb strings.Builder
+	for i := range 20 {
+		sb.WriteString("<p>Paragraph ")
+		sb.WriteString(strings.Repeat("with <b>some</b> words &amp; entities ", 10))
+		sb.WriteString(string(rune('a' + i)))
+		sb.WriteString("</p>\n")
+	}
+	in := sb.String()
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		feedText(in)
+	}
+}
