@@ -271,13 +271,14 @@ func Write(w io.Writer, in Inputs) error {
 func facts(res *pipeline.Result) string {
 	full := res.Phase("full")
 	var b strings.Builder
-	slowest, rate := "", 0.0
-	for _, s := range pipeline.Services {
-		if r := full.StagePerSecond[s]; slowest == "" || r < rate {
-			slowest, rate = s, r
-		}
+	queue, other := "the enricher", "the sink"
+	if full.EnrichToCommitMS.P50 > full.FetchToEnrichMS.P50 {
+		queue, other = "the sink", "the enricher"
 	}
-	fmt.Fprintf(&b, "At full load the slowest stage is the %s (%.1f articles/s between its first and last article).", slowest, rate)
+	fmt.Fprintf(&b, "At full load the articles waited mostly in front of %s: fetch to enriched took %.1f ms at the median, enriched to commit %.1f ms; %s kept up with what reached it.",
+		queue, full.FetchToEnrichMS.P50, full.EnrichToCommitMS.P50, other)
+	fmt.Fprintf(&b, " The fetcher read the inbox at %.1f articles/s, the enricher enriched %.1f/s and the sink committed %.1f/s.",
+		full.StagePerSecond["fetcher"], full.StagePerSecond["enricher"], full.StagePerSecond["sink"])
 	total := 0.0
 	for _, name := range pipeline.Processes {
 		total += full.Process[name].Cores
@@ -290,6 +291,9 @@ func facts(res *pipeline.Result) string {
 			mentions = full.Mentions / float64(full.Stored)
 		}
 		fmt.Fprintf(&b, " the rest is decoding, encoding and waiting for JetStream to acknowledge its outputs (the article and %.1f mention events per article).", mentions)
+	}
+	if full.SinkWriteMS > 0 {
+		fmt.Fprintf(&b, " The sink committed %.1f articles per batch in %.1f ms.", full.SinkBatchArticles, full.SinkWriteMS)
 	}
 	return b.String()
 }

@@ -24,6 +24,7 @@ func fixture() *pipeline.Result {
 			Process:      map[string]pipeline.ProcessUse{"enricher": {CPUSeconds: 1.5, Cores: 0.9, ArticlesPerCPUSecond: 4.7}},
 			ProcessingMS: map[string]float64{"enricher": 12.5}, EnrichMS: 3.25, Mentions: 70,
 			TokensPerCPUSecond: 250000,
+			FetchToEnrichMS:    stats.Summary{P50: 900}, EnrichToCommitMS: stats.Summary{P50: 100},
 		}
 	}
 	full := phase("full", 432.1)
@@ -81,7 +82,7 @@ func TestWrite(t *testing.T) {
 		"| yes |",
 		"| 30000 msgs/s | 20000 msgs/s |",
 		"432.1 / 20000 = 0.022",
-		"slowest stage is the enricher (432.1 articles/s",
+		"waited mostly in front of the enricher: fetch to enriched took 900.0 ms at the median, enriched to commit 100.0 ms",
 		"12.5 ms on average, 3.2 ms of it in analysis",
 		"10.0 mention events per article",
 		"Hand-written notes.",
