@@ -284,6 +284,18 @@ func facts(res *pipeline.Result) string {
 		total += full.Process[name].Cores
 	}
 	fmt.Fprintf(&b, " The measured processes used %.2f of %d cores together, and other work %.2f.", total, res.Machine.Cores, full.OtherCores)
+	cpu, parts := 0.0, []string{}
+	for _, name := range pipeline.Processes {
+		if u := full.Process[name]; name != "harness" && u.CPUSeconds > 0 && full.Stored > 0 {
+			ms := 1000 * u.CPUSeconds / float64(full.Stored)
+			cpu += ms
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, ms))
+		}
+	}
+	if cpu > 0 {
+		fmt.Fprintf(&b, "\n\nCPU is the budget: each article cost %.2f ms of CPU across the pipeline's processes (%s; the load generator left out), so %d cores, with nothing else running and perfect overlap, could not carry more than %.0f articles/s; %.0f articles/s needs at most %.2f ms per article.",
+			cpu, strings.Join(parts, ", "), res.Machine.Cores, 1000*float64(res.Machine.Cores)/cpu, TargetArticlesPerSecond, 1000*float64(res.Machine.Cores)/TargetArticlesPerSecond)
+	}
 	if e := full.ProcessingMS["enricher"]; e > 0 {
 		fmt.Fprintf(&b, " The enricher held each article %.1f ms on average, %.1f ms of it in analysis;", e, full.EnrichMS)
 		mentions := 0.0
