@@ -172,12 +172,15 @@ func Write(w io.Writer, in Inputs) error {
 		}
 		p("")
 	}
-	if len(full.Statements) > 0 {
-		p("PostgreSQL statements by server time during full load (`pg_stat_statements`; the sink's):")
+	for _, ph := range []*pipeline.Phase{full, half} {
+		if len(ph.Statements) == 0 {
+			continue
+		}
+		p("PostgreSQL statements by server time during %s load (`pg_stat_statements`; the sink's):", ph.Name)
 		p("")
 		p("| server time | calls | rows | statement |")
 		p("| --- | --- | --- | --- |")
-		for _, st := range full.Statements {
+		for _, st := range ph.Statements {
 			p("| %.1f ms | %d | %d | `%s` |", st.TotalMS, st.Calls, st.Rows, strings.ReplaceAll(st.Query, "|", "\\|"))
 		}
 		p("")
