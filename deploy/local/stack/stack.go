@@ -41,6 +41,10 @@ type Config struct {
 	// with the project's sample articles.
 	Inbox string
 	Once  bool
+	// Sources is a fetcher sources file (feeds, sitemaps, pages; see the
+	// README), and AllowHosts lets its URLs reach private addresses.
+	Sources    string
+	AllowHosts []string
 	// NATSPort of the embedded server; 0 picks a free one.
 	NATSPort int
 	// Database overrides the default sqlite:<DataDir>/newsflow.db.
@@ -71,6 +75,8 @@ func (c *Config) Flags() *envflag.FlagSet {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "where JetStream files, the SQLite database and the default inbox live")
 	fs.StringVar(&c.Inbox, "inbox", c.Inbox, "directory of text articles to ingest (default: <data-dir>/inbox with the sample articles)")
 	fs.BoolVar(&c.Once, "once", c.Once, "exit 0 once every inbox article is stored")
+	fs.StringVar(&c.Sources, "sources", c.Sources, "fetcher sources file: feeds, sitemaps, pages (see the README)")
+	fs.ListVar(&c.AllowHosts, "allow-host", c.AllowHosts, "hosts the fetcher may reach although private or loopback (repeatable)")
 	fs.IntVar(&c.NATSPort, "nats-port", c.NATSPort, "port of the embedded NATS server (0: any free port)")
 	fs.StringVar(&c.Database, "database", c.Database, "store: postgres://... or sqlite:<path> (default sqlite:<data-dir>/newsflow.db)")
 	fs.StringVar(&c.FetcherAddr, "fetcher-http", c.FetcherAddr, "fetcher metrics and health address")
@@ -187,6 +193,8 @@ func Run(ctx context.Context, c Config) error {
 	fc.Common = common
 	fc.HTTPAddr = c.FetcherAddr
 	fc.Inbox = c.Inbox
+	fc.Sources = c.Sources
+	fc.AllowHosts = c.AllowHosts
 	fc.Once = c.Once
 	fc.InboxSettle = 200 * time.Millisecond
 	fc.Observe = t.found
