@@ -31,8 +31,8 @@ type Config struct {
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	cc := stage.DefaultConsumer(events.StreamRaw, "enricher", events.SubjectRawAll)
-	cc.Batch = 32
-	cc.Concurrency = 4
+	cc.Batch = 64
+	cc.Concurrency = 16 // handlers mostly wait for publish acks: hide that latency
 	return Config{Common: stage.DefaultCommon(), Consumer: cc, Version: "dev", Mentions: true}
 }
 
