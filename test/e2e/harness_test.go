@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -294,6 +295,13 @@ func (s *stack) request(name, img string, cmd []string, ports []string, ws wait.
 			HostConfigModifier: func(hc *container.HostConfig) {
 				hc.Memory = memLimit
 				hc.MemorySwap = memLimit
+				// Published on the loopback interface only: the test reaches
+				// them there, and nothing else on the network can.
+				hc.PortBindings = dnetwork.PortMap{}
+				for _, p := range ports {
+					hc.PortBindings[dnetwork.MustParsePort(p)] = []dnetwork.PortBinding{
+						{HostIP: netip.AddrFrom4([4]byte{127, 0, 0, 1}), HostPort: "0"}}
+				}
 			},
 		},
 	}
