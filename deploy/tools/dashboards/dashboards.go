@@ -101,7 +101,8 @@ func quantiles(metric, label string) []target {
 }
 
 // Pipeline is the operators' dashboard: throughput, errors, latency, lag,
-// dead letters, sources and the NATS servers.
+// dead letters, sources (what each gave, and how polling its feeds,
+// sitemaps and pages goes) and the NATS servers.
 func Pipeline() (dashboard.Dashboard, error) {
 	consumers := []string{"enricher", "sink"}
 	stages := []string{"fetcher", "enricher", "sink"}
@@ -115,7 +116,7 @@ func Pipeline() (dashboard.Dashboard, error) {
 
 	b := dashboard.NewDashboardBuilder("newsflow / pipeline").
 		Uid("newsflow-pipeline").
-		Description("Throughput, errors, latency, consumer lag and dead letters of the newsflow stages, and the health of the NATS servers.").
+		Description("Throughput, errors, latency, consumer lag and dead letters of the newsflow stages, what each source gives and how polling the web sources goes, and the health of the NATS servers.").
 		Tags([]string{"newsflow", "generated"}).
 		Refresh("30s").Time("now-3h", "now").Timezone(common.TimeZoneBrowser).
 		Tooltip(dashboard.DashboardCursorSyncCrosshair).
@@ -187,12 +188,45 @@ func Pipeline() (dashboard.Dashboard, error) {
 			}, consumers)...))
 
 	b = b.WithRow(dashboard.NewRowBuilder("Sources")).
-		WithPanel(series("Articles by source", "ops", "What each source gave, by outcome (alert: NewsflowSourceFailing).",
+		WithPanel(series("Articles by source", "ops", "What each source gave, by outcome: new (published), duplicate (found again), skipped (dead-lettered) (alert: NewsflowSourceItemsFailing).",
 			target{fmt.Sprintf(`sum by (source, outcome) (rate(newsflow_fetcher_articles_total[%s]))`, rate), "{{source}} {{outcome}}"})).
 		WithPanel(table.NewPanelBuilder().Title("Sources in the last hour").
 			Description("Articles per source and outcome over the last hour.").
 			Datasource(promDS).Height(8).Span(12).
 			Targets(promTargets([]target{{`sum by (source, outcome) (increase(newsflow_fetcher_articles_total[1h]))`, ""}})))
+
+	// Feeds, sitemaps and pages the fetcher polls (the sources file). Labels
+	// stay bounded: source IDs come from the sources file, status classes,
+	// outcomes and reasons from fixed sets; never a URL or a host.
+	b = b.WithRow(dashboard.NewRowBuilder("Web sources")).
+		WithPanel(series("Polls by outcome", "ops", "Polls of feed, sitemap and page sources by source and outcome: ok, not_modified (unchanged since the last poll), unparsable, or why the document's fetch failed (status_5xx, timeout, refused, robots, ...) (alert: NewsflowSourceFailing).",
+			target{fmt.Sprintf(`sum by (source, outcome) (rate(newsflow_fetcher_polls_total[%s]))`, rate), "{{source}} {{outcome}}"})).
+		WithPanel(table.NewPanelBuilder().Title("Polls in the last hour").
+			Description("Polls per source and outcome over the last hour: a source without ok or not_modified polls delivers nothing.").
+			Datasource(promDS).Height(8).Span(12).
+			Targets(promTargets([]target{{`sum by (source, outcome) (increase(newsflow_fetcher_polls_total[1h]))`, ""}}))).
+		WithPanel(series("HTTP requests by source and status", "ops", "Every HTTP exchange of the polls (documents, pages, robots.txt, each redirect and retry) by source and status class; error: no answer (connection refused or reset, timeout).",
+			target{fmt.Sprintf(`sum by (source, class) (rate(newsflow_fetcher_http_requests_total[%s]))`, rate), "{{source}} {{class}}"})).
+		WithPanel(series("Fetches by source and outcome", "ops", "Fetches of documents and pages (after redirects and retries) by source and outcome: ok, not_modified, robots, refused, timeout, status_4xx, status_5xx, network, ...",
+			target{fmt.Sprintf(`sum by (source, outcome) (rate(newsflow_fetcher_fetches_total[%s]))`, rate), "{{source}} {{outcome}}"})).
+		WithPanel(series("HTTP request time", "s", "Time from sending a request to the end of its body (the wait for the host's rate limit not included), every source: p50, p90, p99.",
+			quantiles("newsflow_fetcher_http_request_duration_seconds", "request")...)).
+		WithPanel(series("HTTP request time by source (p90)", "s", "90th percentile of the request time of each source: a slow site, or one answering slowly on purpose.",
+			target{fmt.Sprintf(`histogram_quantile(0.9, sum by (source, le) (rate(newsflow_fetcher_http_request_duration_seconds_bucket[%s])))`, rate), "{{source}}"})).
+		WithPanel(series("Bytes received by source", "Bps", "Response body bytes received on the wire (compressed), by source.",
+			target{fmt.Sprintf(`sum by (source) (rate(newsflow_fetcher_http_response_bytes_total[%s]))`, rate), "{{source}}"})).
+		WithPanel(series("Poll time", "s", "Time of one poll: the source document and the pages of its new items, waits for the hosts' rate limits included: p50, p90, p99.",
+			quantiles("newsflow_fetcher_poll_duration_seconds", "poll")...)).
+		WithPanel(series("Robots.txt refusals", "ops", "Fetches the sites' robots.txt does not allow us, by source: the item is made from the feed's text or dead-lettered.",
+			target{fmt.Sprintf(`sum by (source) (rate(newsflow_fetcher_robots_refusals_total[%s]))`, rate), "{{source}}"})).
+		WithPanel(series("Pages without an article", "ops", "Fetched pages the extractor found no article in, by source and reason (no_content, too_complex, not_html, bad_url); and articles made from the feed's own text instead because the item's page failed.",
+			target{fmt.Sprintf(`sum by (source, reason) (rate(newsflow_fetcher_extraction_failures_total[%s]))`, rate), "{{source}} {{reason}}"},
+			target{fmt.Sprintf(`sum by (source) (rate(newsflow_fetcher_fallbacks_total[%s]))`, rate), "{{source}} from feed text"})).
+		WithPanel(series("Items retried and dead-lettered", "ops", "Items whose page failed and is tried again at the next poll, and items given up and dead-lettered, by source and reason (alert: NewsflowSourceItemsFailing).",
+			target{fmt.Sprintf(`sum by (source, reason) (rate(newsflow_fetcher_item_failures_total[%s]))`, rate), "{{source}} retry {{reason}}"},
+			target{fmt.Sprintf(`sum by (source, reason) (rate(newsflow_fetcher_items_dead_lettered_total[%s]))`, rate), "{{source}} dead letter {{reason}}"})).
+		WithPanel(series("Sources in force", "short", "Sources of the sources file in force, by kind (the inbox directory counts as dir); a reload that fails keeps the previous ones.",
+			target{`max by (kind) (newsflow_fetcher_sources)`, "{{kind}}"}))
 
 	b = b.WithRow(dashboard.NewRowBuilder("Sink")).
 		WithPanel(series("Batch size", "short", "Articles per committed batch.",

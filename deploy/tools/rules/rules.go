@@ -21,7 +21,8 @@ const (
 	ErrorRatio        = 0.05 // share of consumed messages retried or dead-lettered
 	LagMessages       = 1000 // pending messages before growth matters
 	EndToEndP99       = 30   // seconds from fetch to commit
-	SourceSkippedRate = 0.5  // share of a source's items skipped
+	SourcePollsFailed = 0.5  // share of a source's polls that failed
+	SourceItemsDead   = 0.5  // share of a source's new items dead-lettered
 	StorageUsed       = 0.8  // share of JetStream file storage in use
 )
 
@@ -49,6 +50,11 @@ type Rule struct {
 // Runbook returns the runbook link of an alert.
 func Runbook(alert string) string { return RunbookBase + "#" + strings.ToLower(alert) }
 
+// pollNotFailed matches the outcomes of newsflow_fetcher_polls_total that
+// are not failures: a document read, one unchanged since the last poll, a
+// poll cut short by shutdown.
+const pollNotFailed = "ok|not_modified|canceled"
+
 // Consumers are the stages that consume a JetStream stream.
 var Consumers = []string{"enricher", "sink"}
 
@@ -70,7 +76,7 @@ func alert(name, expr, forDur, severity, summary, description string, labels map
 
 // Newsflow returns the rules.
 func Newsflow() File {
-	var stages, consumers, exporter []Rule
+	var stages, consumers, sources, exporter []Rule
 	stages = append(stages, alert("NewsflowStageDown",
 		`up{job=~"newsflow-(fetcher|enricher|sink)"} == 0`, "3m", "critical",
 		"A newsflow stage is down: {{ $labels.job }} {{ $labels.instance }}",
@@ -104,12 +110,19 @@ func Newsflow() File {
 			"15m", "warning",
 			"Articles take {{ $value | humanizeDuration }} (p99) from fetch to storage",
 			fmt.Sprintf("The 99th percentile of the time from an article's fetch to its commit exceeded %ds for 15 minutes.", EndToEndP99),
-			nil),
+			nil))
+	sources = append(sources,
 		alert("NewsflowSourceFailing",
-			fmt.Sprintf(`sum by (source) (rate(newsflow_fetcher_articles_total{outcome="skipped"}[30m])) / sum by (source) (rate(newsflow_fetcher_articles_total[30m])) > %g`, SourceSkippedRate),
+			fmt.Sprintf(`sum by (source) (rate(newsflow_fetcher_polls_total{outcome!~"%s"}[30m])) / sum by (source) (rate(newsflow_fetcher_polls_total[30m])) > %g`, pollNotFailed, SourcePollsFailed),
+			"15m", "warning",
+			"Source {{ $labels.source }} fails: {{ $value | humanizePercentage }} of its polls failed",
+			fmt.Sprintf("More than %g%% of the polls of source {{ $labels.source }} in 30 minutes could not fetch or read its feed, sitemap or page (HTTP errors, timeouts, refusals, unparsable documents): it delivers nothing new.", SourcePollsFailed*100),
+			nil),
+		alert("NewsflowSourceItemsFailing",
+			fmt.Sprintf(`sum by (source) (rate(newsflow_fetcher_articles_total{outcome="skipped"}[30m])) / sum by (source) (rate(newsflow_fetcher_articles_total{outcome=~"new|skipped"}[30m])) > %g`, SourceItemsDead),
 			"30m", "warning",
-			"Source {{ $labels.source }} fails: {{ $value | humanizePercentage }} of its items are skipped",
-			fmt.Sprintf("More than %g%% of what source {{ $labels.source }} offered in 30 minutes could not become an article and was dead-lettered.", SourceSkippedRate*100),
+			"Source {{ $labels.source }}: {{ $value | humanizePercentage }} of its new items are dead-lettered",
+			fmt.Sprintf("More than %g%% of the new items source {{ $labels.source }} offered in 30 minutes could not become an article and were dead-lettered (pages failing every attempt, refused by robots.txt or without article text, with no feed text to fall back on; unreadable files).", SourceItemsDead*100),
 			nil))
 	exporter = append(exporter, alert("NewsflowJetStreamStorageHigh",
 		fmt.Sprintf(`max by (server_name) (nats_server_total_message_bytes / nats_server_max_storage) > %g`, StorageUsed),
@@ -120,6 +133,7 @@ func Newsflow() File {
 	return File{Groups: []Group{
 		{Name: "newsflow.stages", Rules: stages},
 		{Name: "newsflow.consumers", Rules: consumers},
+		{Name: "newsflow.sources", Rules: sources},
 		{Name: "newsflow.nats", Rules: exporter},
 	}}
 }
