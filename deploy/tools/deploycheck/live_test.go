@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -191,6 +192,108 @@ func (l *loader) run(ctx context.Context, t *testing.T, d time.Duration) {
 	}
 }
 
+// courierKind is what the courier's n-th story is: of every five, three
+// articles, one page robots.txt disallows and one scripted page.
+func courierKind(n int) storyKind {
+	switch n % 5 {
+	case 3:
+		return storyMembers
+	case 4:
+		return storyScripted
+	}
+	return storyArticle
+}
+
+// webSeries are series the web sources of the live check must produce:
+// every outcome they are built for.
+var webSeries = []string{
+	`newsflow_fetcher_polls_total{source="courier",outcome="ok"}`,
+	`newsflow_fetcher_polls_total{source="courier",outcome="not_modified"}`,
+	`newsflow_fetcher_polls_total{source="wire",outcome="ok"}`,
+	`newsflow_fetcher_polls_total{source="gazette",outcome="status_5xx"}`,
+	`newsflow_fetcher_http_requests_total{source="courier",class="2xx"}`,
+	`newsflow_fetcher_http_requests_total{source="courier",class="3xx"}`,
+	`newsflow_fetcher_http_requests_total{source="wire",class="error"}`,
+	`newsflow_fetcher_http_requests_total{source="gazette",class="5xx"}`,
+	`newsflow_fetcher_fetches_total{source="courier",outcome="robots"}`,
+	`newsflow_fetcher_robots_refusals_total{source="courier"}`,
+	`newsflow_fetcher_extraction_failures_total{source="courier",reason="no_content"}`,
+	`newsflow_fetcher_fallbacks_total{source="courier"}`,
+	`newsflow_fetcher_items_dead_lettered_total{source="courier",reason="robots"}`,
+	`newsflow_fetcher_item_failures_total{source="wire",reason="network"}`,
+	`newsflow_fetcher_items_dead_lettered_total{source="wire",reason="network"}`,
+	`newsflow_fetcher_articles_total{source="courier",outcome="new"}`,
+}
+
+// promInstant is an instant query; it returns how many series hold a
+// positive number.
+func promInstant(base, expr string, at time.Time) (int, error) {
+	q := url.Values{"query": {expr}, "time": {strconv.FormatInt(at.Unix(), 10)}}
+	resp, err := http.Get(base + "/api/v1/query?" + q.Encode())
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []struct {
+				Value [2]any `json:"value"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return 0, err
+	}
+	if r.Status != "success" {
+		return 0, fmt.Errorf("%s", r.Error)
+	}
+	n := 0
+	for _, s := range r.Data.Result {
+		str, _ := s.Value[1].(string)
+		if f, err := strconv.ParseFloat(str, 64); err == nil && f > 0 {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// promLabelValues returns, sorted, the values of label among the series
+// expr selects in a time range.
+func promLabelValues(base, expr, label string, start, end time.Time) ([]string, error) {
+	q := url.Values{"query": {expr}, "start": {strconv.FormatInt(start.Unix(), 10)},
+		"end": {strconv.FormatInt(end.Unix(), 10)}, "step": {"1"}}
+	resp, err := http.Get(base + "/api/v1/query_range?" + q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return nil, err
+	}
+	if r.Status != "success" {
+		return nil, fmt.Errorf("%s", r.Error)
+	}
+	var vals []string
+	for _, s := range r.Data.Result {
+		if v := s.Metric[label]; v != "" && !slices.Contains(vals, v) {
+			vals = append(vals, v)
+		}
+	}
+	sort.Strings(vals)
+	return vals, nil
+}
+
 // promQuery is a range query against the Prometheus HTTP API.
 func promQuery(base, expr string, start, end time.Time) (series int, values int, err error) {
 	q := url.Values{"query": {expr}, "start": {strconv.FormatInt(start.Unix(), 10)},
@@ -243,10 +346,12 @@ func expandSQL(q, entity string) (string, bool) {
 }
 
 // TestLivePrometheus runs the local stack (deploy/local/stack) on
-// PostgreSQL under load, scrapes it with a real Prometheus that loads the
-// generated rules, and requires data for every dashboard panel and for the
-// signal of every alert, every metric the queries name to be registered by
-// a running stage, and rows for every content query.
+// PostgreSQL under load, with an inbox and web sources (feeds on local
+// test sites, one failing), scrapes it with a real Prometheus that loads
+// the generated rules, and requires data for every dashboard panel and for
+// the signal of every alert, every metric the queries name to be
+// registered by a running stage, the source alerts pending for exactly the
+// failing sources, and rows for every content query.
 func TestLivePrometheus(t *testing.T) {
 	promBin, err := exec.LookPath("prometheus")
 	if err != nil {
@@ -269,11 +374,30 @@ func TestLivePrometheus(t *testing.T) {
 	}
 	defer pg.Close()
 
+	bodies := append(sampleBodies(t), stanceArticle)
+
+	// Web sources: a news site whose feed grows (articles, pages robots.txt
+	// disallows, scripted pages without article text), a wire service
+	// whose article server resets every connection, and a gazette whose
+	// feed answers 500.
+	sites := map[string]*newsSite{
+		"courier": startNewsSite(t, "The Eastmouth Courier", bodies, 0),
+		"wire":    startNewsSite(t, "Northern Wire", bodies, 0),
+		"gazette": startNewsSite(t, "The Westbury Gazette", bodies, http.StatusInternalServerError),
+	}
+	for n := 1; n <= 5; n++ {
+		sites["courier"].publish(courierKind(n))
+	}
+	sites["wire"].publish(storyDown)
+	sites["gazette"].publish(storyArticle)
+
 	addrs := freeAddrs(t, 5) // NATS, fetcher, enricher, sink, Prometheus
 	inbox := t.TempDir()
 	cfg := stack.DefaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.Inbox = inbox
+	cfg.Sources = sourcesFile(t, time.Second, sites)
+	cfg.AllowHosts = []string{"127.0.0.1"}
 	cfg.NATSPort = port(addrs[0])
 	cfg.Database = pg.DSN()
 	cfg.FetcherAddr, cfg.EnricherAddr, cfg.SinkAddr = addrs[1], addrs[2], addrs[3]
@@ -340,23 +464,19 @@ func TestLivePrometheus(t *testing.T) {
 	waitFor(t, "Prometheus is ready", 60*time.Second, func() bool { return httpOK(base + "/-/ready") })
 	checkRulesLoaded(t, base)
 
-	// Load.
-	var bodies []string
-	for _, b := range sampleArticles(t) {
-		text := string(b)
-		if strings.HasPrefix(text, "date ") {
-			_, text, _ = strings.Cut(text, "\n")
-		}
-		bodies = append(bodies, strings.TrimSpace(text))
-	}
-	sort.Strings(bodies)
-	bodies = append(bodies, stanceArticle)
+	// Load: inbox articles and poison, and new stories on the sites.
 	l := &loader{inbox: inbox, natsURL: fmt.Sprintf("nats://%s", addrs[0]), bodies: bodies}
 	start := time.Now()
+	pubCtx, stopPublishing := context.WithCancel(ctx)
+	go sites["courier"].publishEvery(pubCtx, 3*time.Second, courierKind)
+	go sites["wire"].publishEvery(pubCtx, 5*time.Second, func(int) storyKind { return storyDown })
 	l.run(ctx, t, loadDuration(t))
+	stopPublishing()
 	time.Sleep(5 * time.Second) // the last scrapes and rule evaluations
 	end := time.Now()
-	t.Logf("fed %d articles and poison every 12s for %v", l.n.Load(), end.Sub(start).Round(time.Second))
+	notModified, _ := sites["courier"].counts()
+	t.Logf("fed %d articles and poison every 12s for %v; %d courier stories (%d feed polls answered 304), %d wire stories",
+		l.n.Load(), end.Sub(start).Round(time.Second), sites["courier"].published(), notModified, sites["wire"].published())
 
 	// Every metric a query names is registered by a running stage.
 	types := map[string]string{}
@@ -428,6 +548,27 @@ func TestLivePrometheus(t *testing.T) {
 		}
 	}
 	t.Logf("%d PromQL queries and alert signals returned data; %d exporter-only queries checked by name", checked, exporterOnly)
+
+	// The sources did what they are there for: each outcome the web panels
+	// show has its series.
+	for _, sel := range webSeries {
+		if n, err := promInstant(base, fmt.Sprintf("count(%s)", sel), end); err != nil || n == 0 {
+			t.Errorf("no series %s (err %v): the web sources did not exercise it", sel, err)
+		}
+	}
+	// The source alerts single out the failing sources: they are pending
+	// (their "for" is longer than the check) for those and no other.
+	for alert, want := range map[string][]string{
+		"NewsflowSourceFailing":      {"gazette"},
+		"NewsflowSourceItemsFailing": {"wire"},
+	} {
+		got, err := promLabelValues(base, fmt.Sprintf(`ALERTS{alertname=%q}`, alert), "source", start, end)
+		if err != nil {
+			t.Errorf("%s: %v", alert, err)
+		} else if !slices.Equal(got, want) {
+			t.Errorf("%s was pending or firing for sources %v, want %v", alert, got, want)
+		}
+	}
 
 	// Every content query returns rows from the sink's PostgreSQL tables.
 	checkContentQueries(t, ctx, pg.DSN(), queries)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -107,6 +108,22 @@ func sampleArticles(t testing.TB) map[string][]byte {
 	return out
 }
 
+// sampleBodies returns the texts of the sample articles, without their
+// date lines, in a fixed order.
+func sampleBodies(t testing.TB) []string {
+	t.Helper()
+	var bodies []string
+	for _, b := range sampleArticles(t) {
+		text := string(b)
+		if strings.HasPrefix(text, "date ") {
+			_, text, _ = strings.Cut(text, "\n")
+		}
+		bodies = append(bodies, strings.TrimSpace(text))
+	}
+	sort.Strings(bodies)
+	return bodies
+}
+
 // poisonFile is an inbox file the fetcher cannot read as text: it is
 // dead-lettered.
 var poisonFile = []byte("\xff\xfe\x00binary\x00\xff")
@@ -172,9 +189,21 @@ func connectAs(t *testing.T, url, user string) (*nats.Conn, <-chan error) {
 
 func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
 	t.Helper()
+	waitExplained(t, what, d, ok, nil)
+}
+
+// waitExplained is waitFor adding what explain says, if anything, to the
+// failure.
+func waitExplained(t *testing.T, what string, d time.Duration, ok func() bool, explain func() string) {
+	t.Helper()
 	deadline := time.Now().Add(d)
 	for !ok() {
 		if time.Now().After(deadline) {
+			if explain != nil {
+				if why := explain(); why != "" {
+					what += "; " + why
+				}
+			}
 			t.Fatalf("after %v: %s", d, what)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -182,9 +211,10 @@ func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
 }
 
 // TestNATSPermissionsSufficeAndRestrict runs the pipeline with each stage
-// logged in as its own user of deploy/nats/values.yaml: articles flow to
-// storage, every stage's poison reaches the DLQ, the server logs no
-// permission violation; and each user is refused what it must not do.
+// logged in as its own user of deploy/nats/values.yaml: articles from an
+// inbox and a feed flow to storage (the fetcher using all its KV buckets),
+// every stage's poison reaches the DLQ, the server logs no permission
+// violation; and each user is refused what it must not do.
 func TestNATSPermissionsSufficeAndRestrict(t *testing.T) {
 	var v violations
 	url, _ := startNATS(t, &v)
@@ -197,7 +227,18 @@ func TestNATSPermissionsSufficeAndRestrict(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(inbox, "poison.txt"), poisonFile, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A feed, so that the fetcher also uses its poll leases, validators and
+	// item attempts: an article, a page robots.txt disallows (an item
+	// dead-lettered and marked so), and a page that fails once (an attempt
+	// counted, then cleared); once every item is done the validators are
+	// stored, and the next poll is a conditional GET answered 304.
+	site := startNewsSite(t, "The Eastmouth Courier", sampleBodies(t), 0)
+	for _, k := range []storyKind{storyArticle, storyMembers, storyFlaky} {
+		site.publish(k)
+	}
 	ss := newStageSet(url, inbox, "sqlite:"+filepath.Join(t.TempDir(), "newsflow.db"), true)
+	ss.Fetcher.Sources = sourcesFile(t, time.Second, map[string]*newsSite{"courier": site})
+	ss.Fetcher.AllowHosts = []string{"127.0.0.1"}
 	var mu sync.Mutex
 	stored := map[string]bool{}
 	ss.Sink.OnCommit = func(arts []events.EnrichedArticle) {
@@ -235,11 +276,26 @@ func TestNATSPermissionsSufficeAndRestrict(t *testing.T) {
 			t.Fatalf("publish poison to %s: %v", subj, err)
 		}
 	}
-	want := len(sampleArticles(t))
+	// A missing permission often shows as work that never completes: the
+	// waits name the violations the server logged.
+	waitFor := func(t *testing.T, what string, d time.Duration, ok func() bool) {
+		t.Helper()
+		waitExplained(t, what, d, ok, func() string {
+			if vs := v.list(); len(vs) > 0 {
+				return "the server logged permission violations:\n" + strings.Join(vs, "\n")
+			}
+			return ""
+		})
+	}
+	want := len(sampleArticles(t)) + 2 // the inbox, the feed's article and its flaky page
 	waitFor(t, fmt.Sprintf("%d articles stored", want), 60*time.Second, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		return len(stored) == want
+	})
+	waitFor(t, "the flaky page fetched again after failing, and the feed answered 304", 60*time.Second, func() bool {
+		notModified, flakyServed := site.counts()
+		return notModified > 0 && flakyServed > 0
 	})
 	deadStages := map[string]bool{}
 	waitFor(t, "dead letters from the fetcher, the enricher and the sink", 30*time.Second, func() bool {
