@@ -78,7 +78,8 @@ func Write(w io.Writer, in Inputs) error {
 	p("| %s | %d | %.1f GiB | %s | %s | %s | %s |", m.CPU, m.Cores, m.MemoryGiB, m.Kernel, m.GoVersion, res.NATSVersion, res.PostgresVersion)
 	p("")
 	p("The machine is shared: other work used %.2f cores during the full-load phase and %.2f during the half-load", full.OtherCores, half.OtherCores)
-	p("phase (all CPU time in /proc/stat minus the measured processes), out of %d.", m.Cores)
+	p("phase, out of %d: all CPU time in /proc/stat minus the measured processes, so it also holds kernel", m.Cores)
+	p("work charged to no process (some of the network and disk work the pipeline causes), an upper bound.")
 	p("")
 	p("## Commands")
 	p("")
@@ -274,12 +275,12 @@ func Write(w io.Writer, in Inputs) error {
 func facts(res *pipeline.Result) string {
 	full := res.Phase("full")
 	var b strings.Builder
-	queue, other := "the enricher", "the sink"
+	queue := "the enricher"
 	if full.EnrichToCommitMS.P50 > full.FetchToEnrichMS.P50 {
-		queue, other = "the sink", "the enricher"
+		queue = "the sink"
 	}
-	fmt.Fprintf(&b, "At full load the articles waited mostly in front of %s: fetch to enriched took %.1f ms at the median, enriched to commit %.1f ms; %s kept up with what reached it.",
-		queue, full.FetchToEnrichMS.P50, full.EnrichToCommitMS.P50, other)
+	fmt.Fprintf(&b, "At full load the articles waited longest in front of %s: fetch to enriched took %.1f ms at the median, enriched to commit %.1f ms.",
+		queue, full.FetchToEnrichMS.P50, full.EnrichToCommitMS.P50)
 	fmt.Fprintf(&b, " The fetcher read the inbox at %.1f articles/s, the enricher enriched %.1f/s and the sink committed %.1f/s.",
 		full.StagePerSecond["fetcher"], full.StagePerSecond["enricher"], full.StagePerSecond["sink"])
 	total := 0.0

@@ -82,7 +82,7 @@ func TestWrite(t *testing.T) {
 		"| yes |",
 		"| 30000 msgs/s | 20000 msgs/s |",
 		"432.1 / 20000 = 0.022",
-		"waited mostly in front of the enricher: fetch to enriched took 900.0 ms at the median, enriched to commit 100.0 ms",
+		"waited longest in front of the enricher: fetch to enriched took 900.0 ms at the median, enriched to commit 100.0 ms",
 		"12.5 ms on average, 3.2 ms of it in analysis",
 		"10.0 mention events per article",
 		"each article cost 214.29 ms of CPU across the pipeline's processes (enricher 214.29; the load generator left out), so 2 cores",
