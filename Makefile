@@ -99,7 +99,7 @@ IMAGE_PREFIX        ?= newsflow/
 IMAGE_TAG           ?= dev
 NATS_SERVER_VERSION ?= v2.15.2
 IMAGES              := fetcher enricher sink nats-server feedsrv postgres
-E2E_TIMEOUT         ?= 40m
+E2E_TIMEOUT         ?= 25m
 export IMAGE_PREFIX IMAGE_TAG
 
 images: build ## container images: the services, nats-server, PostgreSQL and the e2e feed server
@@ -110,7 +110,7 @@ images: build ## container images: the services, nats-server, PostgreSQL and the
 
 test-e2e: images ## end-to-end and fault tests on containers (E2E_SOAK=1: the long soak; E2E_RUN=regexp)
 	cd test/e2e && TESTCONTAINERS_RYUK_DISABLED=$${TESTCONTAINERS_RYUK_DISABLED:-true} \
-		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run '$(or $(E2E_RUN),.)' ./...
+		$(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) -v -run '$(or $(E2E_RUN),.)' .
 
 .PHONY: dashboards deploy-check
 

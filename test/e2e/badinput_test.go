@@ -109,15 +109,12 @@ func TestBadInput(t *testing.T) {
 	s := startStack(t, o)
 	l.s = s
 	m := newMeter(s)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	loadDone := make(chan struct{})
-	go func() { defer close(loadDone); l.run(ctx, t, 250*time.Millisecond) }()
+	loadDone := l.start(t)
 
 	exp := expectation{source: loadSourceID, articles: articles, dlq: map[string]int{}}
 	_, js := s.conn()
 	for _, p := range poisons(t) {
-		pctx, pcancel := context.WithTimeout(ctx, 30*time.Second)
+		pctx, pcancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := js.PublishMsg(pctx, &nats.Msg{Subject: p.subject, Data: p.data, Header: nats.Header{}})
 		pcancel()
 		switch {

@@ -27,15 +27,20 @@ import (
 )
 
 // pgDSN is the URL of the stack's database as the host reaches it.
-func (s *stack) pgDSN() string {
-	return "postgres://postgres@" + s.hostPort(s.pg, "5432/tcp") + "/postgres?sslmode=disable&connect_timeout=5"
+func (s *stack) pgDSN() (string, error) {
+	a, err := s.addr(s.pg, "5432/tcp")
+	return "postgres://postgres@" + a + "/postgres?sslmode=disable&connect_timeout=5", err
 }
 
 func (s *stack) waitPostgres(within time.Duration) error {
 	deadline := time.Now().Add(within)
 	for {
 		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
-		conn, err := pgx.Connect(ctx, s.pgDSN())
+		dsn, err := s.pgDSN()
+		var conn *pgx.Conn
+		if err == nil {
+			conn, err = pgx.Connect(ctx, dsn)
+		}
 		if err == nil {
 			err = conn.Ping(ctx)
 			conn.Close(ctx)
@@ -58,7 +63,11 @@ func (s *stack) stored(source string) (serials []int, other []string) {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, s.pgDSN())
+	dsn, err := s.pgDSN()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		s.t.Fatalf("postgres: %v", err)
 	}
@@ -88,7 +97,11 @@ func (s *stack) stored(source string) (serials []int, other []string) {
 func (s *stack) storedCount(source string) int {
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, s.pgDSN())
+	dsn, err := s.pgDSN()
+	if err != nil {
+		return -1
+	}
+	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return -1
 	}
@@ -101,28 +114,15 @@ func (s *stack) storedCount(source string) int {
 	return n
 }
 
-// subjectCounts returns how many messages each subject of a stream holds.
+// subjectCounts returns how many messages each subject of a stream
+// holds; it fails the test when the cluster does not answer.
 func (s *stack) subjectCounts(stream, filter string) map[string]uint64 {
 	s.t.Helper()
-	_, js := s.conn()
 	var last error
 	for range 30 {
-		ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
-		st, err := js.Stream(ctx, stream)
+		m, err := s.countSubjects(stream, filter)
 		if err == nil {
-			var info *jetstream.StreamInfo
-			info, err = st.Info(ctx, jetstream.WithSubjectFilter(filter))
-			if err == nil {
-				cancel()
-				if info.State.Subjects == nil {
-					return map[string]uint64{}
-				}
-				return info.State.Subjects
-			}
-		}
-		cancel()
-		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			return map[string]uint64{}
+			return m
 		}
 		last = err
 		time.Sleep(time.Second)
@@ -131,12 +131,40 @@ func (s *stack) subjectCounts(stream, filter string) map[string]uint64 {
 	return nil
 }
 
+// countSubjects is one try of subjectCounts, for goroutines.
+func (s *stack) countSubjects(stream, filter string) (map[string]uint64, error) {
+	_, js, err := s.connect()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
+	defer cancel()
+	st, err := js.Stream(ctx, stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return map[string]uint64{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		return nil, err
+	}
+	if info.State.Subjects == nil {
+		return map[string]uint64{}, nil
+	}
+	return info.State.Subjects, nil
+}
+
 type consumerState struct {
 	pending, ackPending, redelivered uint64
 }
 
 func (s *stack) consumer(stream, name string) (consumerState, error) {
-	_, js := s.conn()
+	_, js, err := s.connect()
+	if err != nil {
+		return consumerState{}, err
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
 	c, err := js.Consumer(ctx, stream, name)
@@ -230,9 +258,13 @@ func (s *stack) deadLetters() []dlqEntry {
 // metrics scrapes a stage's /metrics and returns the samples by name and
 // labels, such as `newsflow_enricher_messages_total{outcome="ok"}`.
 func (s *stack) metrics(n *node) (map[string]float64, error) {
+	a, err := s.addr(n, stagePort)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	b, err := httpGet(ctx, "http://"+s.hostPort(n, stagePort)+"/metrics")
+	b, err := httpGet(ctx, "http://"+a+"/metrics")
 	if err != nil {
 		return nil, err
 	}
@@ -282,12 +314,14 @@ type meter struct {
 	cur  map[string]map[string]float64 // last scrape of the current life
 	lost map[string]bool               // a life ended without a final scrape
 	stop chan struct{}
+	once sync.Once
 	wg   sync.WaitGroup
 }
 
 func newMeter(s *stack) *meter {
 	m := &meter{s: s, done: map[string]map[string]float64{}, cur: map[string]map[string]float64{},
 		lost: map[string]bool{}, stop: make(chan struct{})}
+	s.t.Cleanup(m.halt) // a test that fails early stops the scraping too
 	m.wg.Go(func() {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
@@ -334,10 +368,15 @@ func (m *meter) ended(n *node, graceful bool) {
 	delete(m.cur, n.name)
 }
 
+// halt stops the periodic scraping.
+func (m *meter) halt() {
+	m.once.Do(func() { close(m.stop) })
+	m.wg.Wait()
+}
+
 // close stops scraping after a final scrape of every stage.
 func (m *meter) close() {
-	close(m.stop)
-	m.wg.Wait()
+	m.halt()
 	for _, n := range m.s.stages() {
 		m.scrape(n)
 	}
@@ -603,7 +642,11 @@ func (s *stack) checkHealthy(r *report) {
 func (s *stack) postOffer(upto int) error {
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.feedURL(fmt.Sprintf("/admin/offer?upto=%d", upto)), nil)
+	u, err := s.feedURL(fmt.Sprintf("/admin/offer?upto=%d", upto))
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
 	if err != nil {
 		return err
 	}

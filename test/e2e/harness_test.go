@@ -390,45 +390,76 @@ func (s *stack) startStage(name, kind string, args []string, files ...testcontai
 	return s.create(req, name, kind)
 }
 
-// hostPort returns host:port where the host reaches a container port.
-func (s *stack) hostPort(n *node, port string) string {
-	s.t.Helper()
+// addr returns host:port where the host reaches a container port. A
+// container that is stopped or cut off the network has none.
+func (s *stack) addr(n *node, port string) (string, error) {
 	var err error
-	for range 50 {
+	for range 20 {
 		var p dnetwork.Port
 		if p, err = n.c.MappedPort(s.ctx, port); err == nil {
-			return "127.0.0.1:" + strconv.Itoa(int(p.Num()))
+			return "127.0.0.1:" + strconv.Itoa(int(p.Num())), nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	s.t.Fatalf("%s: port %s: %v", n.name, port, err)
-	return ""
+	return "", fmt.Errorf("%s: port %s: %w", n.name, port, err)
 }
 
-// conn returns the test's own connection to the cluster, through the
-// ports mapped on the host (the servers do not advertise their container
-// addresses, and the client ignores any it learns).
+// hostPort is addr for the test's own goroutine: it fails the test.
+func (s *stack) hostPort(n *node, port string) string {
+	s.t.Helper()
+	a, err := s.addr(n, port)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return a
+}
+
+// conn returns the test's own connection to the cluster; it fails the
+// test when no node can be reached. Goroutines use connect.
 func (s *stack) conn() (*nats.Conn, jetstream.JetStream) {
+	s.t.Helper()
+	nc, js, err := s.connect()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return nc, js
+}
+
+// connect returns the test's own connection to the cluster, through the
+// ports mapped on the host of the nodes that have them (the servers do not
+// advertise their container addresses, and the client ignores any it
+// learns).
+func (s *stack) connect() (*nats.Conn, jetstream.JetStream, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.nc != nil && !s.nc.IsClosed() {
-		return s.nc, s.js
+		return s.nc, s.js, nil
 	}
 	var urls []string
+	var errs []error
 	for _, n := range s.nats {
-		urls = append(urls, "nats://"+s.hostPort(n, "4222/tcp"))
+		a, err := s.addr(n, "4222/tcp")
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		urls = append(urls, "nats://"+a)
+	}
+	if len(urls) == 0 {
+		return nil, nil, fmt.Errorf("no NATS node reachable: %v", errs)
 	}
 	nc, err := nats.Connect(strings.Join(urls, ","), nats.IgnoreDiscoveredServers(), nats.MaxReconnects(-1),
 		nats.ReconnectWait(200*time.Millisecond), nats.RetryOnFailedConnect(true), nats.Name("e2e-test"))
 	if err != nil {
-		s.t.Fatalf("connect to NATS: %v", err)
+		return nil, nil, fmt.Errorf("connect to NATS: %w", err)
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
-		s.t.Fatal(err)
+		nc.Close()
+		return nil, nil, err
 	}
 	s.nc, s.js = nc, js
-	return nc, js
+	return nc, js, nil
 }
 
 // resetConn drops the test's connection, after a node's ports changed.
@@ -629,8 +660,9 @@ func (s *stack) teardown() {
 }
 
 // feedURL is the feed server's admin API as the host reaches it.
-func (s *stack) feedURL(path string) string {
-	return "http://" + s.hostPort(s.feed, "8080/tcp") + path
+func (s *stack) feedURL(path string) (string, error) {
+	a, err := s.addr(s.feed, "8080/tcp")
+	return "http://" + a + path, err
 }
 
 func httpGet(ctx context.Context, url string) ([]byte, error) {

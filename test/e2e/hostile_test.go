@@ -71,10 +71,7 @@ func TestHostileFeeds(t *testing.T) {
 	l := &loader{total: articles, step: 250, feed: true}
 	s := startStack(t, stackOptions{sources: hostileSourcesFile(), extraFetcherArgs: []string{"-max-redirects", "5"}})
 	l.s = s
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	loadDone := make(chan struct{})
-	go func() { defer close(loadDone); l.run(ctx, t, 250*time.Millisecond) }()
+	loadDone := l.start(t)
 
 	// Let every hostile source be polled a few times.
 	deadline := time.Now().Add(3 * time.Minute)
@@ -176,7 +173,11 @@ func (s *stack) feedState() feedsrv.State {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	b, err := httpGet(ctx, s.feedURL("/admin/state"))
+	u, err := s.feedURL("/admin/state")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	b, err := httpGet(ctx, u)
 	if err != nil {
 		s.t.Fatalf("feed server state: %v", err)
 	}

@@ -131,8 +131,11 @@ func (l *loader) offerNext() (bool, error) {
 	}
 	upto := min(l.offered+l.step, l.total)
 	if l.feed {
-		raw := l.s.subjectCounts(events.StreamRaw, events.RawSubject(loadSourceID))[events.RawSubject(loadSourceID)]
-		if int(raw) < l.offered-100 {
+		counts, err := l.s.countSubjects(events.StreamRaw, events.RawSubject(loadSourceID))
+		if err != nil {
+			return true, err
+		}
+		if int(counts[events.RawSubject(loadSourceID)]) < l.offered-100 {
 			return true, nil // the fetcher is behind (or down): keep the window
 		}
 		if err := l.s.postOffer(upto); err != nil {
@@ -152,6 +155,17 @@ func (l *loader) offerNext() (bool, error) {
 	}
 	l.offered = upto
 	return true, nil
+}
+
+// start runs the loader in the background; the returned channel closes
+// when every article is offered. A test that ends early stops it (and
+// waits for it, so it never logs after the test).
+func (l *loader) start(t *testing.T) <-chan struct{} {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); l.run(ctx, t, 250*time.Millisecond) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return done
 }
 
 // run offers every article, a step at a time, pacing steps by every.
@@ -182,10 +196,7 @@ func scenario(t *testing.T, name string, articles int, fault func(s *stack, l *l
 	s := startStack(t, o)
 	l.s = s
 	m := newMeter(s)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	loadDone := make(chan struct{})
-	go func() { defer close(loadDone); l.run(ctx, t, 250*time.Millisecond) }()
+	loadDone := l.start(t)
 
 	faults := "none"
 	if fault != nil {
@@ -217,7 +228,7 @@ func TestSteadyLoad(t *testing.T) {
 // killed with SIGKILL at random moments while articles flow, and started
 // again, until each has died at least twice.
 func TestKillStages(t *testing.T) {
-	articles := size(6000, 40000)
+	articles := size(10000, 40000)
 	scenario(t, "kill -9 stages", articles, func(s *stack, l *loader, m *meter) string {
 		rng := newRand(seed(t))
 		minKills := 2
@@ -259,7 +270,7 @@ func TestKillStages(t *testing.T) {
 // TestNATSNodeFaults: one NATS node is stopped and started again, then
 // another is cut off the network and reconnected, while articles flow.
 func TestNATSNodeFaults(t *testing.T) {
-	articles := size(6000, 40000)
+	articles := size(10000, 40000)
 	scenario(t, "NATS node stop and partition", articles, func(s *stack, l *loader, m *meter) string {
 		waitStored(s, articles/5, 5*time.Minute)
 		grace := 20 * time.Second
@@ -283,7 +294,7 @@ func TestNATSNodeFaults(t *testing.T) {
 // TestPostgresRestart: the database is restarted (a fast shutdown) and
 // later killed with SIGKILL and started again, while articles flow.
 func TestPostgresRestart(t *testing.T) {
-	articles := size(6000, 40000)
+	articles := size(10000, 40000)
 	scenario(t, "PostgreSQL restart", articles, func(s *stack, l *loader, m *meter) string {
 		waitStored(s, articles/4, 5*time.Minute)
 		s.terminate(s.pg, 20*time.Second)
@@ -304,7 +315,7 @@ func TestPostgresRestart(t *testing.T) {
 // TestRollingRestart: every stage in turn gets SIGTERM, must exit 0 within
 // its grace period, and is started again, like a Kubernetes rollout.
 func TestRollingRestart(t *testing.T) {
-	articles := size(6000, 40000)
+	articles := size(10000, 40000)
 	scenario(t, "SIGTERM rolling restart", articles, func(s *stack, l *loader, m *meter) string {
 		waitStored(s, articles/10, 5*time.Minute)
 		rounds := 1
