@@ -222,35 +222,55 @@ type dlqEntry struct {
 	size                          int
 }
 
-// deadLetters reads every message of NEWS_DLQ.
+// deadLetters reads every message of NEWS_DLQ, one sequence at a time
+// (retrying each get: a cluster that just elected a leader answers "no
+// responders" for a moment).
 func (s *stack) deadLetters() []dlqEntry {
 	s.t.Helper()
 	_, js := s.conn()
-	ctx, cancel := context.WithTimeout(s.ctx, time.Minute)
+	ctx, cancel := context.WithTimeout(s.ctx, 2*time.Minute)
 	defer cancel()
-	counts := s.subjectCounts(events.StreamDLQ, events.SubjectDLQAll)
-	var total uint64
-	for _, n := range counts {
-		total += n
+	var (
+		st   jetstream.Stream
+		info *jetstream.StreamInfo
+		err  error
+	)
+	for range 20 {
+		if st, err = js.Stream(ctx, events.StreamDLQ); err == nil {
+			if info, err = st.Info(ctx); err == nil {
+				break
+			}
+		}
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
-	if total == 0 {
-		return nil
-	}
-	c, err := js.OrderedConsumer(ctx, events.StreamDLQ, jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		s.t.Fatalf("read DLQ: %v", err)
 	}
 	var out []dlqEntry
-	for uint64(len(out)) < total {
-		m, err := c.Next(jetstream.FetchMaxWait(10 * time.Second))
-		if err != nil {
-			s.t.Fatalf("read DLQ (%d of %d): %v", len(out), total, err)
+	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
+		var m *jetstream.RawStreamMsg
+		for range 20 {
+			if m, err = st.GetMsg(ctx, seq); err == nil || errors.Is(err, jetstream.ErrMsgNotFound) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
 		}
-		h := m.Headers()
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			continue
+		}
+		if err != nil {
+			s.t.Fatalf("read DLQ message %d: %v", seq, err)
+		}
 		out = append(out, dlqEntry{
-			stage: h.Get(stage.HeaderDLQStage), class: h.Get(stage.HeaderDLQClass),
-			reason: h.Get(stage.HeaderDLQReason), subject: h.Get(stage.HeaderDLQSubject), size: len(m.Data()),
+			stage: m.Header.Get(stage.HeaderDLQStage), class: m.Header.Get(stage.HeaderDLQClass),
+			reason: m.Header.Get(stage.HeaderDLQReason), subject: m.Header.Get(stage.HeaderDLQSubject), size: len(m.Data),
 		})
+	}
+	if uint64(len(out)) != info.State.Msgs {
+		s.t.Fatalf("read %d dead letters, the stream holds %d", len(out), info.State.Msgs)
 	}
 	return out
 }
