@@ -18,7 +18,7 @@ export NEWSFLOW_SHARED_DATA ?= $(SHARED_DATA)
 .PHONY: help build run test lint fmt train eval gazetteer bench bench-pipeline clean images test-e2e
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 build: ## static binaries of the services and the local stack into bin/
 	@mkdir -p $(BIN)
@@ -34,9 +34,11 @@ run: ## the whole pipeline in one process (RUN_ARGS="--once --inbox DIR --data-d
 test: ## every module's tests, with the race detector
 	$(GO) test -race -count=1 -timeout 20m $(TEST_ARGS) $(PKGS)
 
-lint: ## gofmt and go vet over every module
+lint: ## gofmt and go vet over every module (with the e2e and deploycheck build tags too)
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags e2e ./test/e2e/...
+	$(GO) vet -tags deploycheck ./deploy/tools/...
 
 fmt: ## gofmt -w
 	gofmt -w $(MODULES)
@@ -60,11 +62,12 @@ BENCH_COUNT   ?= 6
 BENCH_PKGS    ?= ./pkg/events/... ./services/enricher/... ./services/fetcher/... ./services/sink/...
 PIPELINE_ARGS ?=
 PROFILE_ARGS  ?= -articles 3000 -half-duration 5s -ceiling 0
-NATS_SERVER_VERSION := v2.15.2
+NATS_SERVER_VERSION ?= v2.15.2
 
+# nats-server from its Go module, static: the benchmarks run it, the images wrap it.
 $(BIN)/nats-server:
 	@mkdir -p $(BIN)
-	GOWORK=off GOBIN=$(abspath $(BIN)) $(GO) install github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)
+	GOWORK=off CGO_ENABLED=0 GOBIN=$(abspath $(BIN)) $(GO) install -trimpath -ldflags '-s -w' github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)
 
 bench-pipeline: build $(BIN)/nats-server ## pipeline load test: nats-server, PostgreSQL, the services as processes (PIPELINE_ARGS="-articles 5000")
 	$(GO) run ./bench/cmd/pipeline -bin $(BIN) $(PIPELINE_ARGS)
@@ -97,13 +100,11 @@ clean:
 # Images (deploy/docker): static binaries built here, FROM scratch, nothing pulled.
 IMAGE_PREFIX        ?= newsflow/
 IMAGE_TAG           ?= dev
-NATS_SERVER_VERSION ?= v2.15.2
 IMAGES              := fetcher enricher sink nats-server feedsrv postgres
 E2E_TIMEOUT         ?= 25m
 export IMAGE_PREFIX IMAGE_TAG
 
-images: build ## container images: the services, nats-server, PostgreSQL and the e2e feed server
-	CGO_ENABLED=0 GOBIN=$(abspath $(BIN)) $(GO) install -trimpath -ldflags '-s -w' github.com/nats-io/nats-server/v2@$(NATS_SERVER_VERSION)
+images: build $(BIN)/nats-server ## container images: the services, nats-server, PostgreSQL and the e2e feed server
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/feedsrv ./test/e2e/cmd/feedsrv
 	for i in $(IMAGES); do VERSION=$(VERSION) deploy/docker/build-image.sh $$i $(BIN)/$$i; done
 	docker images --filter 'reference=$(IMAGE_PREFIX)*:$(IMAGE_TAG)'

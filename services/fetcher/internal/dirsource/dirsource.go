@@ -43,6 +43,9 @@ type Submit func(ctx context.Context, a events.RawArticle) error
 // Reject dead-letters a file that is not an article.
 type Reject func(ctx context.Context, path string, data []byte, cause error) error
 
+// submitGrace bounds the publish of a file read before a shutdown.
+const submitGrace = 10 * time.Second
+
 // Source is a watched directory.
 type Source struct {
 	cfg    Config
@@ -225,7 +228,12 @@ func (s *Source) file(ctx context.Context, path string, st fileState) bool {
 	if err := a.Validate(); err != nil {
 		return s.rejectFile(ctx, path, data, err)
 	}
-	if err := s.submit(ctx, a); err != nil {
+	// A file read is published even when the source is stopping: a drain
+	// finishes the work in hand (bounded, so a dead broker cannot hold the
+	// shutdown; the file is read again after a restart anyway).
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitGrace)
+	defer cancel()
+	if err := s.submit(sctx, a); err != nil {
 		if errors.Is(err, events.ErrInvalid) {
 			return s.rejectFile(ctx, path, data, err)
 		}
@@ -237,7 +245,9 @@ func (s *Source) file(ctx context.Context, path string, st fileState) bool {
 
 func (s *Source) rejectFile(ctx context.Context, path string, data []byte, cause error) bool {
 	s.log.Warn("inbox: file rejected", "path", path, "reason", cause)
-	if err := s.reject(ctx, path, data, cause); err != nil {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitGrace)
+	defer cancel()
+	if err := s.reject(rctx, path, data, cause); err != nil {
 		s.log.Warn("inbox: dead-letter failed, will retry", "path", path, "err", err)
 		return false
 	}
