@@ -7,6 +7,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/newsflow/newsflow/services/fetcher/internal/weburl"
 )
 
 // pageMeta is what the page declares about itself in <head>, JSON-LD and
@@ -102,13 +104,13 @@ func readMeta(doc *html.Node, pageURL *url.URL) pageMeta {
 
 	base := pageURL
 	if baseHref != "" {
-		if b := resolve(pageURL, baseHref); b != "" {
+		if b := weburl.Resolve(pageURL, baseHref); b != "" {
 			base, _ = url.Parse(b)
 		}
 	}
-	m.canonical = resolve(base, canonical)
+	m.canonical = weburl.Resolve(base, canonical)
 	if m.canonical == "" {
-		m.canonical = resolve(base, ogURL)
+		m.canonical = weburl.Resolve(base, ogURL)
 	}
 
 	art := bestLD(ld)
@@ -132,27 +134,6 @@ func readMeta(doc *html.Node, pageURL *url.URL) pageMeta {
 	}
 	m.language = firstNonEmpty(normLang(art.language), normLang(htmlLang), normLang(httpLang), normLang(ogLocale))
 	return m
-}
-
-// resolve returns ref resolved against base as an absolute http(s) URL
-// without fragment, or "" when that is impossible.
-func resolve(base *url.URL, ref string) string {
-	ref = strings.TrimSpace(ref)
-	if ref == "" {
-		return ""
-	}
-	u, err := url.Parse(ref)
-	if err != nil {
-		return ""
-	}
-	if base != nil {
-		u = base.ResolveReference(u)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.String()
 }
 
 // normLang returns the primary subtag of a language tag, lower-cased, if it

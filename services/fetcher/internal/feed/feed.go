@@ -12,6 +12,8 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/rss"
+
+	"github.com/newsflow/newsflow/services/fetcher/internal/weburl"
 )
 
 // Item is one entry of a feed or sitemap.
@@ -83,7 +85,7 @@ func ParseFeed(body []byte, contentType, docURL string) (*Feed, error) {
 	case "json":
 		f.Kind = KindJSONFeed
 	}
-	f.Link = resolve(doc, gf.Link)
+	f.Link = weburl.Resolve(doc, gf.Link)
 	base := doc
 	if f.Kind != KindAtom && f.Link != "" {
 		base, _ = url.Parse(f.Link)
@@ -101,16 +103,16 @@ func ParseFeed(body []byte, contentType, docURL string) (*Feed, error) {
 			Author:   authors(gi),
 			Language: f.Language,
 		}
-		it.Link = resolve(base, gi.Link)
+		it.Link = weburl.Resolve(base, gi.Link)
 		if it.Link == "" {
 			for _, l := range gi.Links {
-				if it.Link = resolve(base, l); it.Link != "" {
+				if it.Link = weburl.Resolve(base, l); it.Link != "" {
 					break
 				}
 			}
 		}
 		if it.Link == "" && isPermaLinkGUID(gi) {
-			it.Link = resolve(base, gi.GUID)
+			it.Link = weburl.Resolve(base, gi.GUID)
 		}
 		switch {
 		case gi.PublishedParsed != nil:
@@ -177,27 +179,6 @@ func authors(gi *gofeed.Item) string {
 		}
 	}
 	return strings.Join(names, ", ")
-}
-
-// resolve returns ref made absolute against base, or "" when the result is
-// not an http(s) URL. The fragment is dropped.
-func resolve(base *url.URL, ref string) string {
-	ref = strings.TrimSpace(ref)
-	if ref == "" {
-		return ""
-	}
-	u, err := url.Parse(ref)
-	if err != nil {
-		return ""
-	}
-	if base != nil {
-		u = base.ResolveReference(u)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return ""
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.String()
 }
 
 var (

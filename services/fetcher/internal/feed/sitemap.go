@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/net/html/charset"
+
+	"github.com/newsflow/newsflow/services/fetcher/internal/weburl"
 )
 
 // Sitemap is a parsed sitemap (URLs) or sitemap index (Sitemaps).
@@ -186,7 +188,7 @@ func parseXMLSitemap(r io.Reader, base *url.URL, opts SitemapOptions) (*Sitemap,
 		}
 		loc := ""
 		if len(x.Loc) <= maxLocLen {
-			loc = resolve(base, x.Loc)
+			loc = weburl.Resolve(base, x.Loc)
 		}
 		if loc == "" {
 			sm.Skipped++
@@ -232,7 +234,7 @@ func parseTextSitemap(r io.Reader, base *url.URL, opts SitemapOptions) (*Sitemap
 			sm.Truncated = true
 			return sm, nil
 		}
-		loc := resolve(base, line)
+		loc := weburl.Resolve(base, line)
 		if loc == "" {
 			sm.Skipped++
 			continue
