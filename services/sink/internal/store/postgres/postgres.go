@@ -149,23 +149,25 @@ func (s *Store) try(ctx context.Context, it batch.Item) error {
 // their entities and stances. Items are sorted by ID and unique.
 func write(ctx context.Context, tx pgx.Tx, items []batch.Item) error {
 	var won []batch.Item
+	var replaced []string
 	for _, chunk := range chunks(items) {
-		w, err := upsertArticles(ctx, tx, chunk)
+		w, r, err := upsertArticles(ctx, tx, chunk)
 		if err != nil {
 			return err
 		}
 		won = append(won, w...)
+		replaced = append(replaced, r...)
 	}
 	if len(won) == 0 {
 		return nil
 	}
-	ids := make([]string, len(won))
-	for i, it := range won {
-		ids[i] = it.Enriched.Article.ID
-	}
 	var q pgx.Batch
-	q.Queue("DELETE FROM article_entities WHERE article_id = ANY($1)", ids)
-	q.Queue("DELETE FROM stances WHERE article_id = ANY($1)", ids)
+	// Only a replaced enrichment has child rows to remove; new articles,
+	// the common case, skip the deletes.
+	if len(replaced) > 0 {
+		q.Queue("DELETE FROM article_entities WHERE article_id = ANY($1)", replaced)
+		q.Queue("DELETE FROM stances WHERE article_id = ANY($1)", replaced)
+	}
 	if err := queueEntities(&q, won); err != nil {
 		return err
 	}
@@ -207,11 +209,12 @@ ON CONFLICT (id) DO UPDATE SET
 	schema_version = excluded.schema_version, enricher_version = excluded.enricher_version,
 	enriched_at = excluded.enriched_at, tone = excluded.tone, updated_at = now()
 WHERE (excluded.enriched_at, excluded.enricher_version) >= (a.enriched_at, a.enricher_version)
-RETURNING id`
+RETURNING id, xmax = 0 AS inserted`
 
 // upsertArticles writes the article rows and returns the items whose
-// enrichment is now the stored one.
-func upsertArticles(ctx context.Context, tx pgx.Tx, items []batch.Item) ([]batch.Item, error) {
+// enrichment is now the stored one, and the IDs among them that replaced an
+// earlier enrichment (the others are new: they have no child rows yet).
+func upsertArticles(ctx context.Context, tx pgx.Tx, items []batch.Item) (won []batch.Item, replaced []string, err error) {
 	n := len(items)
 	var (
 		id, url, source, kind, title, body = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -231,21 +234,28 @@ func upsertArticles(ctx context.Context, tx pgx.Tx, items []batch.Item) ([]batch
 	}
 	rows, _ := tx.Query(ctx, upsertArticlesSQL, id, url, source, kind, title, body, byline, lang,
 		published, fetched, hash, schema, version, enriched, tone)
-	won, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	type result struct {
+		ID       string
+		Inserted bool
+	}
+	res, err := pgx.CollectRows(rows, pgx.RowToStructByPos[result])
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	byID := make(map[string]bool, len(won))
-	for _, w := range won {
-		byID[w] = true
-	}
-	out := make([]batch.Item, 0, len(won))
-	for _, it := range items {
-		if byID[it.Enriched.Article.ID] {
-			out = append(out, it)
+	byID := make(map[string]bool, len(res))
+	for _, r := range res {
+		byID[r.ID] = true
+		if !r.Inserted {
+			replaced = append(replaced, r.ID)
 		}
 	}
-	return out, nil
+	won = make([]batch.Item, 0, len(res))
+	for _, it := range items {
+		if byID[it.Enriched.Article.ID] {
+			won = append(won, it)
+		}
+	}
+	return won, replaced, nil
 }
 
 func queueEntities(q *pgx.Batch, items []batch.Item) error {
