@@ -107,11 +107,16 @@ func (s *Source) Run(ctx context.Context) error {
 	s.log.Info("watching inbox", "dir", s.cfg.Dir, "source", s.cfg.Source)
 	tick := time.NewTicker(s.cfg.Rescan)
 	defer tick.Stop()
+	// File events name the files to look at, so a busy inbox costs one
+	// stat per new file, not a scan of the whole directory; a full scan
+	// runs at start, every Rescan, and when the watcher lost events.
 	var soon <-chan time.Time
-	scanNow := true
+	named := map[string]bool{}
+	full := true
 	for {
-		if scanNow {
-			scanNow = false
+		if full {
+			full = false
+			clear(named)
 			pending, err := s.scan(ctx, false)
 			if err != nil {
 				return err
@@ -124,24 +129,28 @@ func (s *Source) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
-			scanNow = true
+			full = true
 		case <-soon:
-			soon, scanNow = nil, true
+			soon = nil
+			if s.names(ctx, named) > 0 {
+				soon = time.After(max(s.cfg.Settle, 200*time.Millisecond))
+			}
 		case ev, ok := <-w.Events:
 			if !ok {
 				return errors.New("inbox: watcher closed")
 			}
-			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) || ev.Has(fsnotify.Rename) {
-				// Coalesce bursts of events into one scan.
+			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) {
+				named[filepath.Base(ev.Name)] = true
+				// Coalesce bursts of events into one pass.
 				if soon == nil {
 					soon = time.After(max(s.cfg.Settle/2, 50*time.Millisecond))
 				}
 			}
 		case err, ok := <-w.Errors:
 			if ok {
-				s.log.Warn("inbox watcher", "err", err)
+				s.log.Warn("inbox watcher, rescanning", "err", err)
 			}
-			scanNow = true
+			full = true
 		}
 	}
 }
@@ -158,30 +167,59 @@ func (s *Source) scan(ctx context.Context, all bool) (pending int, err error) {
 		if ctx.Err() != nil {
 			return pending, nil
 		}
-		name := e.Name()
-		if !e.Type().IsRegular() || ignored(name) {
+		if !e.Type().IsRegular() {
 			continue
 		}
 		fi, err := e.Info()
 		if err != nil {
 			continue // removed meanwhile
 		}
-		st := fileState{size: fi.Size(), mod: fi.ModTime()}
-		path := filepath.Join(s.cfg.Dir, name)
-		if prev, ok := s.done[path]; ok && prev == st {
-			continue
-		}
-		if !all && s.now().Sub(st.mod) < s.cfg.Settle {
-			pending++
-			continue
-		}
-		if ok := s.file(ctx, path, st); ok {
-			s.done[path] = st
-		} else {
+		if !s.consider(ctx, e.Name(), fi, all) {
 			pending++
 		}
 	}
 	return pending, nil
+}
+
+// names looks at the files events named, keeping in the set those to look
+// at again, and returns how many there are.
+func (s *Source) names(ctx context.Context, named map[string]bool) int {
+	list := make([]string, 0, len(named))
+	for name := range named {
+		list = append(list, name)
+	}
+	sort.Strings(list)
+	for _, name := range list {
+		if ctx.Err() != nil {
+			break
+		}
+		fi, err := os.Lstat(filepath.Join(s.cfg.Dir, name))
+		if err != nil || !fi.Mode().IsRegular() || s.consider(ctx, name, fi, false) {
+			delete(named, name) // gone, not a file, or done
+		}
+	}
+	return len(named)
+}
+
+// consider handles the file name of the inbox if it is new or changed; it
+// reports false when the file must be looked at again.
+func (s *Source) consider(ctx context.Context, name string, fi fs.FileInfo, all bool) bool {
+	if ignored(name) {
+		return true
+	}
+	st := fileState{size: fi.Size(), mod: fi.ModTime()}
+	path := filepath.Join(s.cfg.Dir, name)
+	if prev, ok := s.done[path]; ok && prev == st {
+		return true
+	}
+	if !all && s.now().Sub(st.mod) < s.cfg.Settle {
+		return false
+	}
+	if !s.file(ctx, path, st) {
+		return false
+	}
+	s.done[path] = st
+	return true
 }
 
 // ignored skips hidden, temporary and partial files.
