@@ -233,12 +233,23 @@ func (b *builder) mergeSameName() {
 // mergeFamilyNames folds a shorter unlinked name into the one person whose
 // full name ends with it ("Lavrov" into "Sergey Lavrov").
 func (b *builder) mergeFamilyNames() {
+	// The normalised words of each group's longest name, computed once per
+	// group (the loops below compare every pair of groups).
+	words := make(map[*group][]string, len(b.groups))
+	wordsOf := func(g *group) []string {
+		w, ok := words[g]
+		if !ok {
+			w = strings.Fields(gazetteer.Normalize(trimArticle(longest(g))))
+			words[g] = w
+		}
+		return w
+	}
 	for _, short := range b.groups {
 		if short.merged || short.linkKey != "" {
 			continue
 		}
-		words := strings.Fields(gazetteer.Normalize(trimArticle(longest(short))))
-		if len(words) == 0 {
+		sw := wordsOf(short)
+		if len(sw) == 0 {
 			continue
 		}
 		var target *group
@@ -247,8 +258,8 @@ func (b *builder) mergeFamilyNames() {
 			if long == short || long.merged || long.typ != events.TypePerson {
 				continue
 			}
-			lw := strings.Fields(gazetteer.Normalize(longest(long)))
-			if len(lw) <= len(words) || !slices.Equal(lw[len(lw)-len(words):], words) {
+			lw := wordsOf(long)
+			if len(lw) <= len(sw) || !slices.Equal(lw[len(lw)-len(sw):], sw) {
 				continue
 			}
 			if target != nil && target != long {
@@ -256,8 +267,9 @@ func (b *builder) mergeFamilyNames() {
 			}
 			target = long
 		}
-		if target != nil && !ambiguous && (short.typ == events.TypePerson || len(words) == 1) {
+		if target != nil && !ambiguous && (short.typ == events.TypePerson || len(sw) == 1) {
 			absorb(target, short)
+			delete(words, target) // its longest name may have changed
 		}
 	}
 }
