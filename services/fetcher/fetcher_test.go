@@ -196,6 +196,36 @@ func TestConfigFromEnvironment(t *testing.T) {
 	}
 }
 
+// Files already in the inbox when a watching fetcher starts are ingested
+// even when they are too fresh for the first scan (no file event will come
+// for them), long before the periodic rescan.
+func TestInboxWatchIngestsFreshFilesPresentAtStart(t *testing.T) {
+	srv := natstest.Start(t)
+	inbox := t.TempDir()
+	for i := range 3 {
+		write(t, inbox, fmt.Sprintf("s%d.txt", i), fmt.Sprintf("Fresh item %d reached Moscow.", i))
+	}
+	var rec recorder
+	c := config(srv.ClientURL(), inbox)
+	c.Observe = rec.observe
+	c.InboxSettle = time.Second // the files are still settling at the first scan
+	c.InboxRescan = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- fetcher.Run(ctx, c) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for rec.count("new") < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("published %d of 3 files present at start", rec.count("new"))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestConfigValidation(t *testing.T) {
 	tests := []struct {
 		args []string

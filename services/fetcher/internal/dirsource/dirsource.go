@@ -113,6 +113,7 @@ func (s *Source) Run(ctx context.Context) error {
 	var soon <-chan time.Time
 	named := map[string]bool{}
 	full := true
+	rescanSoon := false // files a full scan found still settling
 	for {
 		if full {
 			full = false
@@ -121,7 +122,7 @@ func (s *Source) Run(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			if pending > 0 {
+			if rescanSoon = pending > 0; rescanSoon {
 				soon = time.After(max(s.cfg.Settle, 200*time.Millisecond))
 			}
 		}
@@ -132,6 +133,10 @@ func (s *Source) Run(ctx context.Context) error {
 			full = true
 		case <-soon:
 			soon = nil
+			if rescanSoon {
+				full = true
+				continue
+			}
 			if s.names(ctx, named) > 0 {
 				soon = time.After(max(s.cfg.Settle, 200*time.Millisecond))
 			}
