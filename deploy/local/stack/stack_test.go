@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/newsflow/newsflow/deploy/local/stack"
 	"github.com/newsflow/newsflow/pkg/shareddata"
@@ -78,6 +80,48 @@ func TestOnceStoresEveryInboxArticle(t *testing.T) {
 	}
 	if n, _ := st.Count(context.Background()); n != len(files) {
 		t.Fatalf("second run changed the article count to %d", n)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Without -once (what make run does) the stack ingests the sample inbox
+// while watching it, and stops cleanly when interrupted.
+func TestWatchIngestsTheInboxAndStops(t *testing.T) {
+	dataDir := t.TempDir()
+	var out syncBuffer
+	c := testConfig(dataDir, "", &out)
+	c.Once = false
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- stack.Run(ctx, c) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for strings.Count(out.String(), "\n") < 3 {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("watching stack printed %q", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("stack stopped with %v", err)
 	}
 }
 
