@@ -300,7 +300,9 @@ func (m *Model) Recognize(d *text.Document) []Span {
 			continue
 		}
 		m.decode(s, sen.First, sen.Limit)
+		from := len(spans)
 		spans = spansFromLabels(spans, s.out[:n], sen.First)
+		spans = mergeParticles(d, spans, from, sen.Limit)
 	}
 	return spans
 }
